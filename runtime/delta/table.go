@@ -1,0 +1,25 @@
+package delta
+
+import (
+	"github.com/streamgen/streamgen/runtime/storage"
+)
+
+// LogDir is the name of the transaction log directory under a table root.
+const LogDir = "_delta_log"
+
+// Table is a Delta table at a storage root. It holds no state beyond its
+// store: every read lists the log afresh, so a Table may be shared by
+// goroutines and sees other writers' commits.
+type Table struct {
+	store storage.Storage
+}
+
+// Open returns the table rooted at store. It does no I/O: a table that
+// does not exist yet can be created with a first commit.
+func Open(store storage.Storage) *Table { return &Table{store: store} }
+
+// Storage returns the store the table lives on.
+func (t *Table) Storage() storage.Storage { return t.store }
+
+// Location returns the table root for messages.
+func (t *Table) Location() string { return t.store.URL("") }

@@ -1,0 +1,72 @@
+// Package storage is the byte-level store that Delta tables and query
+// checkpoints live on.
+//
+// The contract follows the Delta kernel's StorageHandler: names are
+// slash-separated keys relative to the store's root, List returns entries
+// sorted by name, PutIfAbsent is atomic (a reader never sees a partial
+// object and exactly one of several concurrent writers of a name wins), and
+// Delete is idempotent. A local filesystem implementation is provided by
+// [Local]; object stores (S3, GCS, Azure Blob) implement the same interface.
+package storage
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"time"
+)
+
+// ErrExist is returned by PutIfAbsent when the name is already taken.
+var ErrExist = fs.ErrExist
+
+// ErrNotExist is returned by Read and Stat when the name does not exist.
+var ErrNotExist = fs.ErrNotExist
+
+// FileInfo describes one stored object.
+type FileInfo struct {
+	// Name is the object's key relative to the store root, slash-separated.
+	Name string
+	// Size is the object's length in bytes.
+	Size int64
+	// ModTime is the object's last modification time.
+	ModTime time.Time
+}
+
+// Storage is a flat namespace of immutable-by-convention objects.
+//
+// Implementations must be safe for concurrent use by several goroutines and
+// several processes sharing the same root.
+type Storage interface {
+	// List returns every object whose name starts with prefix, sorted by
+	// name (byte order). Directories are not objects: only files are
+	// listed, recursively. A prefix that matches nothing gives an empty
+	// list and no error.
+	List(ctx context.Context, prefix string) ([]FileInfo, error)
+	// ListFrom returns the objects in the "directory" dir (non-recursive)
+	// whose names sort at or after start, sorted by name. It is how the
+	// Delta log is tailed without a full listing on every poll.
+	ListFrom(ctx context.Context, dir, start string) ([]FileInfo, error)
+	// Read returns the whole content of name, or an error wrapping
+	// ErrNotExist.
+	Read(ctx context.Context, name string) ([]byte, error)
+	// Stat describes name, or returns an error wrapping ErrNotExist.
+	Stat(ctx context.Context, name string) (FileInfo, error)
+	// PutIfAbsent atomically creates name with data. If name exists it
+	// returns an error wrapping ErrExist and leaves the object unchanged.
+	// A concurrent reader sees either nothing or the whole object.
+	PutIfAbsent(ctx context.Context, name string, data []byte) error
+	// Put creates or replaces name with data, atomically for readers.
+	// It is meant for data files and hints (such as _last_checkpoint),
+	// never for commits.
+	Put(ctx context.Context, name string, data []byte) error
+	// Delete removes name. Deleting a missing object is not an error.
+	Delete(ctx context.Context, name string) error
+	// URL returns a human-readable location of name for messages.
+	URL(name string) string
+}
+
+// IsExist reports whether err says that a name is already taken.
+func IsExist(err error) bool { return errors.Is(err, ErrExist) }
+
+// IsNotExist reports whether err says that a name does not exist.
+func IsNotExist(err error) bool { return errors.Is(err, ErrNotExist) }
