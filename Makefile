@@ -1,0 +1,52 @@
+# streamgen — developer commands. `make test` is the one test command; CI
+# (.ci/run) runs lint, check-generated and test on a fresh clone.
+
+GO        ?= go
+GOFLAGS   ?=
+BIN       := bin
+# The whole suite must stay well under 15 minutes on 2 noisy cores.
+TEST_TIMEOUT ?= 14m
+BENCH_TIME   ?= 2s
+
+.PHONY: all build test bench generate check-generated demo lint fuzz clean
+
+all: lint build test
+
+## build: compile every package and the streamgen binary (static, no cgo).
+build:
+	CGO_ENABLED=0 $(GO) build $(GOFLAGS) ./...
+	CGO_ENABLED=0 $(GO) build $(GOFLAGS) -o $(BIN)/streamgen ./cmd/streamgen
+
+## test: unit, conformance (../shared), concurrency, crash and fuzz-seed tests.
+test:
+	$(GO) test $(GOFLAGS) -count=1 -timeout $(TEST_TIMEOUT) ./...
+
+## bench: throughput and latency benchmarks (figures go in README.md).
+bench:
+	$(GO) test $(GOFLAGS) -run '^$$' -bench . -benchmem -benchtime $(BENCH_TIME) ./runtime/...
+
+## generate: regenerate every generated file (go generate ./...).
+generate:
+	$(GO) generate ./...
+
+## check-generated: fail if `make generate` changes anything tracked or adds files.
+check-generated: generate
+	@git diff --exit-code || { echo "generated files are stale: run 'make generate' and commit"; exit 1; }
+	@test -z "$$(git status --porcelain --untracked-files=all)" || { git status --porcelain --untracked-files=all; echo "make generate created untracked files"; exit 1; }
+
+## demo: write a Delta table from generated sample data and show it.
+demo:
+	$(GO) run ./examples/tabledemo
+
+## lint: gofmt and go vet.
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+## fuzz: run each fuzz target briefly (seeds alone run in `make test`).
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzParseAction$$' -fuzztime 30s ./runtime/delta
+	$(GO) test -run '^$$' -fuzz '^FuzzLastCheckpoint$$' -fuzztime 30s ./runtime/delta
+
+clean:
+	rm -rf $(BIN) demo-out
