@@ -12,6 +12,8 @@ const LogDir = "_delta_log"
 // goroutines and sees other writers' commits.
 type Table struct {
 	store storage.Storage
+	// commit configures the writers of this table (see txn.go).
+	commit CommitOptions
 }
 
 // Open returns the table rooted at store. It does no I/O: a table that
