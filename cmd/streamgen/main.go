@@ -1,0 +1,61 @@
+// Streamgen generates typed streaming pipelines that write Delta Lake
+// tables, and inspects and maintains Delta tables.
+//
+// Usage:
+//
+//	streamgen <command> [arguments]
+//
+// The commands are:
+//
+//	table show PATH [--version N | --timestamp T] [--format table|csv|jsonl] [--limit N]
+//	        print the rows of the Delta table at PATH (a directory or a
+//	        file:// URL), at its latest version or as of a version or time
+//	table describe PATH [--version N] [--format text|json]
+//	        print the version, commit time, id, schema, partition columns,
+//	        protocol, configuration, file and record counts and streaming
+//	        transactions of the table
+//	table history PATH [--limit N] [--format text|json]
+//	        print the commits of the table, newest first
+//	table optimize PATH [--target-size SIZE] [--where COL=VALUE]...
+//	        compact small files into files of about SIZE (128MiB, 1GB...)
+//	table vacuum PATH [--retain DURATION] [--dry-run] [--force]
+//	        delete data files the table stopped referencing more than
+//	        DURATION (default 168h, 7 days) ago
+//	version
+//	        print the streamgen version
+//	help [command]
+//	        print help for a command
+//
+// Commands that come with the generator and are not implemented yet:
+// generate, check, diff, init and ir.
+//
+// Flags may come before or after PATH. The exit status is 0 on success, 1
+// for a user or data error (a path that is not a Delta table, a corrupt
+// log), and 2 for a usage error (an unknown command or flag, a bad value).
+//
+// Output formats of table show: "table" is an aligned text table with a
+// header in which null prints as NULL; "csv" is RFC 4180 with a header line
+// and null as an empty field; "jsonl" is one JSON object per row with keys
+// in schema order. Timestamps print as RFC 3339 in UTC with six fraction
+// digits only when the fraction is non-zero, dates as YYYY-MM-DD, binary as
+// base64; in jsonl, decimals are exact JSON numbers and nested values nested
+// JSON. Rows come in file order (the active files sorted by path), then row
+// order: they are not sorted.
+//
+// Examples:
+//
+//	streamgen table show tables/iot_status --limit 5
+//	streamgen table show tables/iot_status --timestamp 2024-05-01 --format jsonl
+//	streamgen table describe tables/iot_status
+//	streamgen table history tables/iot_status --limit 10
+//	streamgen table optimize tables/iot_status --target-size 128MiB
+//	streamgen table vacuum tables/iot_status --retain 168h --dry-run
+package main
+
+import (
+	"os"
+
+	"github.com/streamgen/streamgen/cmd/streamgen/cli"
+)
+
+func main() { os.Exit(cli.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }
