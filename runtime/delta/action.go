@@ -29,6 +29,29 @@ type Protocol struct {
 	WriterFeatures   []string `json:"writerFeatures,omitempty"`
 }
 
+// MarshalJSON encodes the protocol action. PROTOCOL.md ("Table
+// Features") requires readerFeatures to exist when minReaderVersion is 3
+// and writerFeatures when minWriterVersion is 7, so those lists are
+// written even when empty; otherwise they are written only when non-empty.
+func (p Protocol) MarshalJSON() ([]byte, error) {
+	var out struct {
+		MinReaderVersion int       `json:"minReaderVersion"`
+		MinWriterVersion int       `json:"minWriterVersion"`
+		ReaderFeatures   *[]string `json:"readerFeatures,omitempty"`
+		WriterFeatures   *[]string `json:"writerFeatures,omitempty"`
+	}
+	out.MinReaderVersion, out.MinWriterVersion = p.MinReaderVersion, p.MinWriterVersion
+	if len(p.ReaderFeatures) > 0 || p.MinReaderVersion == 3 {
+		rf := append([]string{}, p.ReaderFeatures...)
+		out.ReaderFeatures = &rf
+	}
+	if len(p.WriterFeatures) > 0 || p.MinWriterVersion == 7 {
+		wf := append([]string{}, p.WriterFeatures...)
+		out.WriterFeatures = &wf
+	}
+	return json.Marshal(out)
+}
+
 // Format names the data file format of a table.
 type Format struct {
 	Provider string            `json:"provider"`

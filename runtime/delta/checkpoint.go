@@ -130,6 +130,9 @@ func parseCheckpoint(data []byte) (actions []*Action, err error) {
 			actions, err = nil, fmt.Errorf("invalid checkpoint parquet: %v", r)
 		}
 	}()
+	if err := checkParquetFooter(data); err != nil {
+		return nil, fmt.Errorf("invalid checkpoint parquet: %w", err)
+	}
 	f, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		return nil, fmt.Errorf("invalid checkpoint parquet: %w", err)
@@ -523,6 +526,14 @@ func tombstoneRetention(s *Snapshot) time.Duration {
 // with dataChange=false: a checkpoint records state, not a change.
 func checkpointRows(snap *Snapshot) (rows []cpRow, numAdds int) {
 	p := snap.Protocol
+	// Reader version 3 and writer version 7 require the feature lists to
+	// exist (PROTOCOL.md "Table Features"), even when empty.
+	if p.ReaderFeatures == nil && p.MinReaderVersion == 3 {
+		p.ReaderFeatures = []string{}
+	}
+	if p.WriterFeatures == nil && p.MinWriterVersion == 7 {
+		p.WriterFeatures = []string{}
+	}
 	rows = append(rows, cpRow{Protocol: &cpProtocol{
 		MinReaderVersion: ptr(int32(p.MinReaderVersion)),
 		MinWriterVersion: ptr(int32(p.MinWriterVersion)),

@@ -37,6 +37,9 @@ func readParquet(data []byte, schema *StructType) (rows []Row, err error) {
 			rows, err = nil, fmt.Errorf("malformed parquet file: %v", r)
 		}
 	}()
+	if err := checkParquetFooter(data); err != nil {
+		return nil, err
+	}
 	f, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)),
 		parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
 	if err != nil {
@@ -674,6 +677,9 @@ func SchemaFromParquet(data []byte) (schema *StructType, err error) {
 			schema, err = nil, fmt.Errorf("delta: parquet schema: malformed parquet file: %v", r)
 		}
 	}()
+	if err := checkParquetFooter(data); err != nil {
+		return nil, fmt.Errorf("delta: parquet schema: %w", err)
+	}
 	f, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)),
 		parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
 	if err != nil {
@@ -821,6 +827,9 @@ func parquetNumRows(data []byte) (n int64, err error) {
 			n, err = 0, fmt.Errorf("malformed parquet file: %v", r)
 		}
 	}()
+	if err := checkParquetFooter(data); err != nil {
+		return 0, err
+	}
 	f, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)),
 		parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
 	if err != nil {

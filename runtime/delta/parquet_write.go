@@ -3,7 +3,9 @@ package delta
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/big"
 	"reflect"
@@ -422,7 +424,7 @@ func statsFromFooter(data []byte, schema *StructType, dataFields []int) (string,
 		}
 	}
 	walk(f.Root())
-	for _, rg := range f.Metadata().RowGroups {
+	for ri, rg := range f.Metadata().RowGroups {
 		for _, cc := range rg.Columns {
 			path := cc.MetaData.PathInSchema
 			n := findStatsLeaf(c.root, path)
@@ -452,6 +454,19 @@ func statsFromFooter(data []byte, schema *StructType, dataFields []int) (string,
 			if st.MinValue == nil || st.MaxValue == nil {
 				n.bad = true
 				continue
+			}
+			if kind == parquet.Float || kind == parquet.Double {
+				// The footer's min/max leave NaN out; Spark orders NaN
+				// above every number, so a column holding one gets no
+				// min/max, as in WriteRows.
+				nan, err := chunkHasNaN(f.RowGroups()[ri].ColumnChunks()[col.Index()])
+				if err != nil {
+					return "", fmt.Errorf("column %s: %w", strings.Join(path, "."), err)
+				}
+				if nan {
+					n.bad = true
+					continue
+				}
 			}
 			conv, err := leafConverter(col.Type(), n.typ)
 			if err != nil {
@@ -486,6 +501,44 @@ func statsFromFooter(data []byte, schema *StructType, dataFields []int) (string,
 	}
 	mark(c.root)
 	return c.json(), nil
+}
+
+// chunkHasNaN reports whether a FLOAT or DOUBLE column chunk holds a NaN.
+func chunkHasNaN(cc parquet.ColumnChunk) (bool, error) {
+	pages := cc.Pages()
+	defer pages.Close()
+	buf := make([]parquet.Value, 1024)
+	for {
+		p, err := pages.ReadPage()
+		if errors.Is(err, io.EOF) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		vr := p.Values()
+		for {
+			n, err := vr.ReadValues(buf)
+			for _, v := range buf[:n] {
+				if v.IsNull() {
+					continue
+				}
+				if (v.Kind() == parquet.Double && math.IsNaN(v.Double())) ||
+					(v.Kind() == parquet.Float && math.IsNaN(float64(v.Float()))) {
+					parquet.Release(p)
+					return true, nil
+				}
+			}
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				parquet.Release(p)
+				return false, err
+			}
+		}
+		parquet.Release(p)
+	}
 }
 
 // findStatsLeaf follows a Parquet column path through struct stats nodes

@@ -2,6 +2,7 @@ package delta
 
 import (
 	"fmt"
+	"log/slog"
 	"sort"
 	"strconv"
 )
@@ -140,6 +141,7 @@ func (r *replay) finish(t *Table, seg *LogSegment) (*Snapshot, error) {
 		return nil, &CorruptLogError{Table: loc, Version: seg.Version,
 			Reason: "no metaData action found in the log segment" + segmentDesc(seg)}
 	}
+	r.expireTxns(t)
 	s := &Snapshot{
 		Version:    seg.Version,
 		Protocol:   *r.protocol,
@@ -166,6 +168,29 @@ func (r *replay) finish(t *Table, seg *LogSegment) (*Snapshot, error) {
 		s.Schema = schema
 	}
 	return s, nil
+}
+
+// expireTxns drops the txn actions that
+// delta.setTransactionRetentionDuration has expired: a snapshot ignores a
+// transaction identifier whose lastUpdated is at or before now (the
+// table's clock) minus the retention. Without the property, or without
+// lastUpdated, a txn never expires.
+func (r *replay) expireTxns(t *Table) {
+	v, ok := r.metadata.Configuration[SetTransactionRetentionKey]
+	if !ok || len(r.txns) == 0 {
+		return
+	}
+	d, err := ParseInterval(v)
+	if err != nil {
+		slog.Debug("delta: ignoring invalid "+SetTransactionRetentionKey, "table", t.Location(), "value", v)
+		return
+	}
+	cutoff := t.now().Add(-d).UnixMilli()
+	for app, x := range r.txns {
+		if x.LastUpdated != nil && *x.LastUpdated <= cutoff {
+			delete(r.txns, app)
+		}
+	}
 }
 
 func segmentDesc(seg *LogSegment) string {

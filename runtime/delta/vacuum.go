@@ -19,6 +19,11 @@ const DefaultRetention = 7 * 24 * time.Hour
 // removed files must stay on storage for readers of older versions.
 const DeletedFileRetentionKey = "delta.deletedFileRetentionDuration"
 
+// SetTransactionRetentionKey is the table property that sets how long
+// snapshots keep txn (transaction identifier) actions: older ones, by
+// lastUpdated, are expired and ignored.
+const SetTransactionRetentionKey = "delta.setTransactionRetentionDuration"
+
 // VacuumOptions configures [Table.Vacuum].
 type VacuumOptions struct {
 	// Retention is how long an unreferenced file is kept after its last
@@ -114,8 +119,11 @@ func (t *Table) Vacuum(ctx context.Context, opts VacuumOptions) (*VacuumResult, 
 		if err != nil {
 			return "", false
 		}
+		if rest, ok := strings.CutPrefix(d, "file:"); ok && strings.HasPrefix(rest, "/") {
+			// file:/abs (Hadoop's Path.toUri) or file:///abs.
+			d = "/" + strings.TrimLeft(rest, "/")
+		}
 		if strings.Contains(d, "://") || strings.HasPrefix(d, "/") {
-			d = strings.TrimPrefix(d, "file://")
 			rel, ok := strings.CutPrefix(d, root)
 			return rel, ok
 		}
