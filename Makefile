@@ -8,7 +8,7 @@ BIN       := bin
 TEST_TIMEOUT ?= 14m
 BENCH_TIME   ?= 2s
 
-.PHONY: all build test bench generate check-generated demo lint fuzz clean
+.PHONY: all build test bench generate check-generated demo lint fuzz clean interop-setup interop
 
 all: lint build test
 
@@ -20,6 +20,15 @@ build:
 ## test: unit, conformance (../shared), concurrency, crash and fuzz-seed tests.
 test:
 	$(GO) test $(GOFLAGS) -count=1 -timeout $(TEST_TIMEOUT) ./...
+
+## interop-setup: install DuckDB for Node (npm ci, pinned by package-lock.json)
+## for the Delta interop test; without it that test skips.
+interop-setup:
+	npm ci --prefix runtime/delta/interop/duckdb --no-audit --no-fund
+
+## interop: DuckDB reads the Delta tables we write (needs interop-setup).
+interop:
+	STREAMGEN_REQUIRE_DUCKDB=1 $(GO) test $(GOFLAGS) -count=1 -run DuckDB ./runtime/delta/
 
 ## bench: throughput and latency benchmarks (figures go in README.md).
 bench:
