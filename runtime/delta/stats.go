@@ -314,7 +314,8 @@ func writeStatsObject(b *bytes.Buffer, nodes []*statsNode, part string) bool {
 
 // writeStatsValue writes a min (upper=false) or max value as Spark does:
 // numbers as JSON numbers, dates "2006-01-02", timestamps in milliseconds
-// ("...T15:04:05.000Z"; a max is rounded up so it stays an upper bound),
+// ("...T15:04:05.000Z"; a max is rounded up so it stays an upper bound,
+// and left out when that would pass year 9999),
 // strings cut to 32 characters (a cut max is bumped so it stays an upper
 // bound, or left out when it cannot be).
 func writeStatsValue(b *bytes.Buffer, v any, t DataType, upper bool) bool {
@@ -340,6 +341,13 @@ func writeStatsValue(b *bytes.Buffer, v any, t DataType, upper bool) bool {
 		ms := ts.Truncate(time.Millisecond)
 		if upper && ms.Before(ts) {
 			ms = ms.Add(time.Millisecond)
+			if ms.Year() > 9999 {
+				// Rounding 9999-12-31T23:59:59.999999 up gives a
+				// five-digit year that Spark's and delta-rs's stats
+				// parsers reject: leave the max out (no skipping)
+				// rather than write an unreadable or low bound.
+				return false
+			}
 		}
 		layout := "2006-01-02T15:04:05.000Z07:00"
 		if t == TimestampNTZ {

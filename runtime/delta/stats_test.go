@@ -188,3 +188,31 @@ func TestStatsTimestampNTZ(t *testing.T) {
 		t.Errorf("got %s\nwant %s", got, want)
 	}
 }
+
+// TestStatsTimestampMaxNearYear10000 checks that a max timestamp whose
+// millisecond round-up would pass year 9999 is left out (Spark and
+// delta-rs cannot parse a five-digit year), while the min is still written
+// and an exact-millisecond max at the limit is kept.
+func TestStatsTimestampMaxNearYear10000(t *testing.T) {
+	ctx := context.Background()
+	schema := mustSchema(t, `{"type":"struct","fields":[{"name":"ts","type":"timestamp","nullable":true,"metadata":{}}]}`)
+	end := time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC)
+	tests := []struct {
+		rows []Row
+		want string
+	}{
+		{[]Row{{time.Unix(0, 1500).UTC()}, {end}},
+			`{"numRecords":2,"minValues":{"ts":"1970-01-01T00:00:00.000Z"},"maxValues":{},"nullCount":{"ts":0}}`},
+		{[]Row{{end.Truncate(time.Millisecond)}},
+			`{"numRecords":1,"minValues":{"ts":"9999-12-31T23:59:59.999Z"},"maxValues":{"ts":"9999-12-31T23:59:59.999Z"},"nullCount":{"ts":0}}`},
+	}
+	for i, tt := range tests {
+		adds, err := WriteRows(ctx, newLocal(t), schema, nil, tt.rows, WriterOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if adds[0].Stats != tt.want {
+			t.Errorf("case %d: stats = %s\nwant            %s", i, adds[0].Stats, tt.want)
+		}
+	}
+}

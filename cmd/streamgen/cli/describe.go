@@ -167,13 +167,17 @@ func numRecords(stats string) (int64, bool) {
 	return *st.NumRecords, true
 }
 
-// formatCommitTime renders a commit time as RFC 3339 UTC with milliseconds
-// only when non-zero.
+// formatCommitTime renders a commit time (milliseconds in the log) as
+// RFC 3339 UTC, with exactly three fraction digits when the fraction is
+// non-zero so that columns of times line up.
 func formatCommitTime(t time.Time) string {
-	if t.IsZero() {
+	switch {
+	case t.IsZero():
 		return ""
+	case t.Nanosecond() == 0:
+		return t.UTC().Format("2006-01-02T15:04:05Z")
 	}
-	return t.UTC().Format(time.RFC3339Nano)
+	return t.UTC().Format("2006-01-02T15:04:05.000Z")
 }
 
 // writeJSON writes v as indented JSON without HTML escaping.

@@ -119,3 +119,20 @@ func TestTableFooter(t *testing.T) {
 		t.Errorf("footer of truncated output:\n%s", got)
 	}
 }
+
+func TestFormatCommitTimeAlignsMilliseconds(t *testing.T) {
+	tests := []struct {
+		in   time.Time
+		want string
+	}{
+		{time.Time{}, ""},
+		{time.UnixMilli(1673493616000), "2023-01-12T03:20:16Z"},
+		{time.UnixMilli(1673493616190), "2023-01-12T03:20:16.190Z"},
+		{time.UnixMilli(1673493616007), "2023-01-12T03:20:16.007Z"},
+	}
+	for _, tt := range tests {
+		if got := formatCommitTime(tt.in); got != tt.want {
+			t.Errorf("formatCommitTime(%v) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
