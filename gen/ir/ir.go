@@ -42,7 +42,11 @@ type Record struct {
 	Fields []*Field `json:"fields"`
 	// Source is the schema file the record comes from, slash-separated and
 	// relative, as printed in the generated file's "// source:" line.
-	Source string   `json:"source"`
+	Source string `json:"source"`
+	// Closed is true when the schema says "additionalProperties": false:
+	// an object with a property not in Fields is malformed. Otherwise
+	// unknown properties are skipped.
+	Closed bool     `json:"closed,omitempty"`
 	Pos    diag.Pos `json:"pos"`
 }
 
@@ -107,6 +111,12 @@ const (
 // Scalar is a primitive value.
 type Scalar struct {
 	Kind ScalarKind `json:"kind"`
+	// Min and Max, when set, are inclusive bounds of an Int32 or Int64
+	// ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"
+	// normalised to inclusive integers): a value outside them is
+	// malformed, as JSON Schema validation says.
+	Min *int64 `json:"min,omitempty"`
+	Max *int64 `json:"max,omitempty"`
 }
 
 func (s *Scalar) String() string { return string(s.Kind) }

@@ -1,0 +1,104 @@
+package ir
+
+import (
+	"fmt"
+
+	"github.com/streamgen/streamgen/gen/diag"
+)
+
+// Check validates the rules that span a whole pipeline or program, on
+// pipelines built by BuildPipelines (which reports what is wrong within a
+// single spec node: unknown fields, expression types, option conflicts).
+// It returns every problem, sorted.
+//
+// The rules (Spark Structured Streaming's, checked before anything runs):
+//   - pipeline names are unique;
+//   - complete output mode needs an aggregation;
+//   - append output mode with an aggregation needs a window and a
+//     watermark on the window's column (so each window is emitted once,
+//     when the watermark passes its end);
+//   - a watermark after which no window uses its column has no effect on
+//     an aggregation: its column must still exist at the groupBy;
+//   - a session window supports append and update only (as in Spark,
+//     complete is refused: sessions merge);
+//   - a checkpoint is required unless the sink is memory or console;
+//   - a Delta sink in update mode needs grouping keys or a window (rows
+//     are merged by key);
+//   - the sink path must differ from the source path and the checkpoint.
+func Check(p *Program) diag.List {
+	var l diag.List
+	seen := map[string]*Pipeline{}
+	for _, pl := range p.Pipelines {
+		if prev, dup := seen[pl.Name]; dup && pl.Name != "" {
+			l.AddHint(pl.Pos, "name", "also the name of the pipeline in "+prev.Spec, "duplicate pipeline name %q", pl.Name)
+		}
+		seen[pl.Name] = pl
+		l.Append(checkPipeline(pl))
+	}
+	l.Sort()
+	return l
+}
+
+func checkPipeline(p *Pipeline) diag.List {
+	var l diag.List
+	if p.Sink == nil {
+		return l
+	}
+	agg, wm, sink := p.Aggregation, p.Watermark, p.Sink
+	modePath := "sink." + string(sink.Kind) + ".outputMode"
+	switch sink.OutputMode {
+	case Complete:
+		if agg == nil {
+			l.AddHint(sink.Pos, modePath, "use append, or add a groupBy step", "output mode complete needs an aggregation (groupBy)")
+		} else if agg.Window != nil && agg.Window.Kind == Session {
+			l.AddHint(sink.Pos, modePath, "use append or update", "output mode complete is not supported with session windows")
+		}
+	case Append:
+		if agg == nil {
+			break
+		}
+		switch {
+		case agg.Window == nil:
+			l.AddHint(sink.Pos, modePath, "use update or complete, or group by a window with a watermark on its column",
+				"output mode append with an aggregation needs a window and a watermark: without them no group is ever final")
+		case wm == nil:
+			l.AddHint(agg.Window.Pos, groupByPath(agg)+".window", "add a step before the groupBy: - watermark: {column: "+agg.Window.Column+", delay: 10m}",
+				"output mode append with an aggregation needs a watermark on the window column %q", agg.Window.Column)
+		case wm.Column != agg.Window.Column:
+			l.AddHint(wm.Pos, fmt.Sprintf("steps[%d].watermark", wm.Step), "watermark the window's column, or use update or complete",
+				"output mode append needs the watermark on the window column %q, not %q", agg.Window.Column, wm.Column)
+		}
+	}
+	if wm != nil && agg != nil && agg.In != nil && wm.In != nil && wm.In.Field(wm.Column) != nil && agg.In.Field(wm.Column) == nil {
+		l.Add(wm.Pos, fmt.Sprintf("steps[%d].watermark", wm.Step), "watermark column %q is not in the rows the groupBy reads (record %s)", wm.Column, agg.In.Name)
+	}
+	if p.Checkpoint == "" && sink.Kind != SinkMemory && sink.Kind != SinkConsole {
+		l.AddHint(p.Pos, "checkpoint", "add checkpoint: checkpoints/"+p.Name, "a %s sink needs a checkpoint directory", sink.Kind)
+	}
+	if sink.Kind == SinkDelta && sink.Delta != nil {
+		if sink.OutputMode == Update && (agg == nil || len(agg.Keys) == 0 && agg.Window == nil) {
+			l.AddHint(sink.Pos, modePath, "use append, or add a groupBy step", "output mode update on a Delta sink needs an aggregation: rows are merged by their keys")
+		}
+		path := sink.Delta.Path
+		if src := p.Source; src != nil && src.Delta != nil && cleanPath(src.Delta.Path) == cleanPath(path) {
+			l.Add(sink.Pos, "sink.delta.path", "the sink table %q is also the source table", path)
+		}
+		if p.Checkpoint != "" && (underDir(p.Checkpoint, path) || underDir(path, p.Checkpoint)) {
+			l.Add(sink.Pos, "sink.delta.path", "the sink table %q and the checkpoint %q overlap", path, p.Checkpoint)
+		}
+	}
+	return l
+}
+
+func cleanPath(s string) string {
+	for len(s) > 2 && s[:2] == "./" {
+		s = s[2:]
+	}
+	for len(s) > 1 && s[len(s)-1] == '/' {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// groupByPath returns "steps[i].groupBy" for the aggregation.
+func groupByPath(a *Aggregation) string { return fmt.Sprintf("steps[%d].groupBy", a.Step) }
