@@ -7,6 +7,19 @@
 //
 // The commands are:
 //
+//	generate [-o DIR] [--package NAME] [--omit-version] SPEC...
+//	        generate the Go package of each pipeline spec (records,
+//	        decoders, Delta schemas); run from //go:generate
+//	check SPEC...
+//	        check specs and their schemas; print diagnostics only
+//	diff [-o DIR] SPEC...
+//	        list generated files that are stale, missing or extra, with a
+//	        unified diff; exit 1 if any
+//	init NAME
+//	        scaffold schemas/NAME.json, pipelines/NAME.yaml and
+//	        internal/PACKAGE/gen.go with its //go:generate line
+//	ir --json SPEC...
+//	        print the validated pipeline model (the IR) as JSON
 //	table show PATH [--version N | --timestamp T] [--format table|csv|jsonl] [--limit N]
 //	        print the rows of the Delta table at PATH (a directory or a
 //	        file:// URL), at its latest version or as of a version or time
@@ -26,12 +39,11 @@
 //	help [command]
 //	        print help for a command
 //
-// Commands that come with the generator and are not implemented yet:
-// generate, check, diff, init and ir.
-//
-// Flags may come before or after PATH. The exit status is 0 on success, 1
-// for a user or data error (a path that is not a Delta table, a corrupt
-// log), and 2 for a usage error (an unknown command or flag, a bad value).
+// Flags may come before or after PATH and SPEC arguments. The exit status
+// is 0 on success, 1 for a user or data error (a spec or schema error,
+// printed as file:line:col: path: message; stale generated files; a path
+// that is not a Delta table, a corrupt log), and 2 for a usage error (an
+// unknown command or flag, a bad value).
 //
 // Output formats of table show: "table" is an aligned text table with a
 // header in which null prints as NULL; "csv" is RFC 4180 with a header line
@@ -44,6 +56,9 @@
 //
 // Examples:
 //
+//	streamgen init action_counts
+//	streamgen generate -o internal/actioncounts pipelines/action_counts.yaml
+//	streamgen diff -o internal/actioncounts pipelines/action_counts.yaml
 //	streamgen table show tables/iot_status --limit 5
 //	streamgen table show tables/iot_status --timestamp 2024-05-01 --format jsonl
 //	streamgen table describe tables/iot_status

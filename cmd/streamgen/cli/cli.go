@@ -34,29 +34,26 @@ Usage:
 
 Commands:
 
+	generate    generate Go code from pipeline specs
+	check       check pipeline specs and their schemas
+	diff        report generated files that are stale
+	init        scaffold a new pipeline
+	ir          dump the validated pipeline model as JSON
 	table       inspect and maintain Delta tables (show, describe, history,
 	            optimize, vacuum)
 	version     print the streamgen version
 	help        print help for a command
 
-Coming with the generator (not implemented yet):
-
-	generate    generate Go code from pipeline specs
-	check       type-check specs against tables and checkpoints
-	diff        report generated files that are stale
-	init        scaffold a new pipeline project
-	ir          dump the validated pipeline model
-
 Run 'streamgen help <command>' for details on a command.
 `
 
-// comingCommands are recognised but not implemented yet.
-var comingCommands = map[string]string{
-	"generate": "generate Go code from pipeline specs",
-	"check":    "type-check specs against tables and checkpoints",
-	"diff":     "report generated files that are stale",
-	"init":     "scaffold a new pipeline project",
-	"ir":       "dump the validated pipeline model",
+// commandUsage maps each generator command to its usage text.
+var commandUsage = map[string]string{
+	"generate": generateUsage,
+	"check":    checkUsage,
+	"diff":     diffUsage,
+	"init":     initUsage,
+	"ir":       irUsage,
 }
 
 // Main runs the streamgen command line with args (without the program
@@ -87,11 +84,17 @@ func (c *command) run(ctx context.Context, args []string) int {
 		return c.version(args[1:])
 	case "table":
 		return c.table(ctx, args[1:])
+	case "generate":
+		return c.generate(ctx, args[1:])
+	case "check":
+		return c.check(ctx, args[1:])
+	case "diff":
+		return c.diff(ctx, args[1:])
+	case "init":
+		return c.init(args[1:])
+	case "ir":
+		return c.ir(ctx, args[1:])
 	default:
-		if _, ok := comingCommands[cmd]; ok {
-			fmt.Fprintf(c.stderr, "streamgen: %s: not implemented yet (it comes with the generator; see 'streamgen help')\n", cmd)
-			return ExitUsage
-		}
 		fmt.Fprintf(c.stderr, "streamgen: unknown command %q\n\n", cmd)
 		fmt.Fprint(c.stderr, usageText)
 		return ExitUsage
@@ -122,8 +125,8 @@ func (c *command) help(args []string) int {
 			return ExitOK
 		}
 	}
-	if what, ok := comingCommands[topic]; ok {
-		fmt.Fprintf(c.stdout, "streamgen %s will %s. It is not implemented yet: it comes with the generator.\n", topic, what)
+	if u, ok := commandUsage[topic]; ok {
+		fmt.Fprint(c.stdout, u)
 		return ExitOK
 	}
 	fmt.Fprintf(c.stderr, "streamgen help: unknown help topic %q; run 'streamgen help'\n", topic)

@@ -45,8 +45,16 @@ func TestUsageErrors(t *testing.T) {
 	}{
 		{"no command", nil, "streamgen generates typed streaming pipelines"},
 		{"unknown command", []string{"frobnicate"}, "streamgen: unknown command \"frobnicate\"\n\nstreamgen generates"},
-		{"generate coming", []string{"generate", "x.yaml"}, "streamgen: generate: not implemented yet"},
-		{"ir coming", []string{"ir", "--json"}, "streamgen: ir: not implemented yet"},
+		{"generate no spec", []string{"generate", "-o", "x"}, "streamgen generate: missing SPEC\n\nUsage: streamgen generate"},
+		{"generate package two specs", []string{"generate", "--package", "p", "a.yaml", "b.yaml"}, "streamgen generate: --package needs exactly one SPEC\n\nUsage: streamgen generate"},
+		{"generate unknown flag", []string{"generate", "--bogus", "a.yaml"}, "streamgen generate: flag provided but not defined: -bogus\n"},
+		{"check no spec", []string{"check"}, "streamgen check: missing SPEC\n\nUsage: streamgen check SPEC..."},
+		{"check -o", []string{"check", "-o", "x", "a.yaml"}, "streamgen check: flag provided but not defined: -o\n"},
+		{"diff no spec", []string{"diff"}, "streamgen diff: missing SPEC\n\nUsage: streamgen diff"},
+		{"ir no spec", []string{"ir", "--json"}, "streamgen ir: missing SPEC\n\nUsage: streamgen ir --json SPEC..."},
+		{"init no name", []string{"init"}, "streamgen init: missing NAME\n\nUsage: streamgen init NAME"},
+		{"init bad name", []string{"init", "Action-Counts"}, "streamgen init: invalid NAME \"Action-Counts\": want lowercase letters, digits and underscores, starting with a letter\n"},
+		{"init two names", []string{"init", "a", "b"}, "streamgen init: unexpected argument \"b\" after NAME\n"},
 		{"version extra arg", []string{"version", "x"}, "streamgen version: unexpected argument \"x\"\n\nUsage: streamgen version"},
 		{"help unknown", []string{"help", "nope"}, "streamgen help: unknown help topic \"nope\""},
 		{"table no command", []string{"table"}, "streamgen table: missing command\n\nUsage: streamgen table <command>"},
@@ -101,7 +109,13 @@ func TestHelp(t *testing.T) {
 		{[]string{"table", "history", "-help"}, historyUsage},
 		{[]string{"help", "table", "optimize"}, optimizeUsage},
 		{[]string{"help", "table", "vacuum"}, vacuumUsage},
-		{[]string{"help", "generate"}, "streamgen generate will generate Go code from pipeline specs. It is not implemented yet: it comes with the generator.\n"},
+		{[]string{"help", "generate"}, generateUsage},
+		{[]string{"generate", "-h"}, generateUsage},
+		{[]string{"help", "check"}, checkUsage},
+		{[]string{"help", "diff"}, diffUsage},
+		{[]string{"diff", "--help"}, diffUsage},
+		{[]string{"help", "init"}, initUsage},
+		{[]string{"help", "ir"}, irUsage},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

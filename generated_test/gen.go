@@ -1,0 +1,12 @@
+// Package generated holds the generator's golden tests: each
+// directory is one case, with its spec (streamgen.yaml), its schemas and
+// the committed generated package under want/, which `go build ./...`
+// compiles. `go test ./generated_test -update` (or `go generate
+// ./generated_test`) rewrites want/; hand-written *_test.go files in
+// want/ carry no generated-code marker and are never touched.
+package generated
+
+//go:generate go run ../cmd/streamgen generate --omit-version -o all_types/want all_types/streamgen.yaml
+//go:generate go run ../cmd/streamgen generate --omit-version -o device_status/want device_status/streamgen.yaml
+//go:generate go run ../cmd/streamgen generate --omit-version -o events/want events/streamgen.yaml
+//go:generate go run ../cmd/streamgen generate --omit-version -o sensor_readings/want sensor_readings/streamgen.yaml
