@@ -59,6 +59,13 @@ lint:
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseAction$$' -fuzztime 30s ./runtime/delta
 	$(GO) test -run '^$$' -fuzz '^FuzzLastCheckpoint$$' -fuzztime 30s ./runtime/delta
+	$(GO) test -run '^$$' -fuzz '^FuzzParseCheckpoint$$' -fuzztime 30s ./runtime/delta
+	$(GO) test -run '^$$' -fuzz '^FuzzScanner$$' -fuzztime 30s ./runtime/streamimpl
+	$(GO) test -run '^$$' -fuzz '^FuzzEventDecoder$$' -fuzztime 30s ./runtime/streamimpl/internal/decodetest
+	$(GO) test -run '^$$' -fuzz '^FuzzSensorReadingDecoder$$' -fuzztime 30s ./runtime/streamimpl/internal/decodetest
+	$(GO) test -run '^$$' -fuzz '^FuzzLoadSchema$$' -fuzztime 30s -fuzzminimizetime 3s ./gen/load
+	$(GO) test -run '^$$' -fuzz '^FuzzLoadSpec$$' -fuzztime 30s -fuzzminimizetime 3s ./gen/load
+	$(GO) test -run '^$$' -fuzz '^FuzzBuildRecords$$' -fuzztime 30s -fuzzminimizetime 3s ./gen/ir
 
 clean:
 	rm -rf $(BIN) demo-out

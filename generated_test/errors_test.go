@@ -62,7 +62,7 @@ func TestErrors(t *testing.T) {
 			if len(specs) == 0 {
 				t.Fatal("case has no *.yaml spec")
 			}
-			_, diags := front.Load(context.Background(), os.DirFS(dir), specs, front.Options{Dir: dir})
+			_, diags := front.Load(context.Background(), os.DirFS(dir), specs, front.Options{Dir: dir, Env: goEnvWithoutFlags()})
 			got := []byte(diags.Error() + "\n")
 			if len(diags) == 0 {
 				got = nil
@@ -86,4 +86,17 @@ func TestErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// goEnvWithoutFlags returns the process environment without GOFLAGS, so
+// the go command's messages quoted in expected diagnostics do not depend
+// on flags the caller set (CI runs with GOFLAGS=-mod=readonly).
+func goEnvWithoutFlags() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "GOFLAGS=") {
+			env = append(env, kv)
+		}
+	}
+	return env
 }

@@ -38,6 +38,9 @@ type Options struct {
 	// a diagnostic or recorded as a source: "" prints paths as they are in
 	// fsys (relative to Dir).
 	DisplayPrefix string
+	// Env is the environment the go command runs in when user packages
+	// are loaded; nil means the current process's environment.
+	Env []string
 }
 
 // Load reads the pipeline specs at specPaths (slash-separated paths in

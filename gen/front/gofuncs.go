@@ -38,6 +38,7 @@ func (g *goFuncs) load(pkgPaths []string) {
 	cfg := &packages.Config{
 		Context: g.ctx,
 		Dir:     g.opts.Dir,
+		Env:     g.opts.Env,
 		Fset:    g.fset,
 		Mode:    packages.NeedName | packages.NeedTypes | packages.NeedFiles | packages.NeedSyntax | packages.NeedTypesInfo,
 		Tests:   false,
