@@ -66,6 +66,12 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzLoadSchema$$' -fuzztime 30s -fuzzminimizetime 3s ./gen/load
 	$(GO) test -run '^$$' -fuzz '^FuzzLoadSpec$$' -fuzztime 30s -fuzzminimizetime 3s ./gen/load
 	$(GO) test -run '^$$' -fuzz '^FuzzBuildRecords$$' -fuzztime 30s -fuzzminimizetime 3s ./gen/ir
+	$(GO) test -run '^$$' -fuzz '^FuzzBinaryReader$$' -fuzztime 30s ./runtime/streamimpl
+	$(GO) test -run '^$$' -fuzz '^FuzzStateDecode$$' -fuzztime 30s ./generated_test/events/want
+	$(GO) test -run '^$$' -fuzz '^FuzzStateDecode$$' -fuzztime 30s ./generated_test/aggregates/want
+	$(GO) test -run '^$$' -fuzz '^FuzzParseOffsetSeq$$' -fuzztime 30s ./runtime/checkpoint
+	$(GO) test -run '^$$' -fuzz '^FuzzParseCommit$$' -fuzztime 30s ./runtime/checkpoint
+	$(GO) test -run '^$$' -fuzz '^FuzzNextStart$$' -fuzztime 30s ./runtime/trigger
 
 clean:
 	rm -rf $(BIN) demo-out

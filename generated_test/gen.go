@@ -6,6 +6,7 @@
 // want/ carry no generated-code marker and are never touched.
 package generated
 
+//go:generate go run ../cmd/streamgen generate --omit-version -o aggregates/want aggregates/streamgen.yaml
 //go:generate go run ../cmd/streamgen generate --omit-version -o all_types/want all_types/streamgen.yaml
 //go:generate go run ../cmd/streamgen generate --omit-version -o device_status/want device_status/streamgen.yaml
 //go:generate go run ../cmd/streamgen generate --omit-version -o events/want events/streamgen.yaml

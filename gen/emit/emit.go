@@ -1,8 +1,8 @@
 // Package emit renders planned files (gen/plan) as Go source with
 // jennifer. There is one emitter file per generated concept (record.go,
-// enum.go, deltaschema.go, streamgen.go, decode*.go); each is a set of
-// small functions returning jen.Code, with a comment showing the Go they
-// emit. Emitters never invent names: every identifier comes from the
+// enum.go, deltaschema.go, streamgen.go, decode*.go, state.go); each is a
+// set of small functions returning jen.Code, with a comment showing the
+// Go they emit. Emitters never invent names: every identifier comes from the
 // plan.
 //
 // Output is deterministic: collections are walked in plan order (sorted
@@ -101,6 +101,8 @@ func File(p *plan.Plan, f *plan.File, opts Options) (*jen.File, error) {
 		recordFile(jf, f.Record)
 	case plan.KindStreamgen:
 		streamgenFile(jf, p, f)
+	case plan.KindState:
+		stateFile(jf, p.Aggregation)
 	case plan.KindDecode:
 		if err := decodeFile(jf, f.Record); err != nil {
 			return nil, err

@@ -159,6 +159,7 @@ func (b *builder) build(prog *ir.Program) *Plan {
 			p.Files = append(p.Files, &File{Path: base + "_decode.go", Kind: KindDecode, Source: r.IR.Source, Record: r})
 		}
 	}
+	b.planAggregation(p)
 	sort.Slice(p.Files, func(i, j int) bool { return p.Files[i].Path < p.Files[j].Path })
 	return p
 }

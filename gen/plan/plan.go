@@ -33,7 +33,8 @@
 //     not generated. A program without pipelines plans all its records.
 //   - Files: <record_snake>.go (KindRecord), <record_snake>_decode.go
 //     (KindDecode, when Config.Decoders, for decoded records),
-//     streamgen.go (KindStreamgen),
+//     streamgen.go (KindStreamgen), <pipeline>_state.go (KindState, for
+//     a pipeline with a groupBy: see Aggregation),
 //     sorted by path. A record whose snake name would make a test file or
 //     a build-constrained file (event_test, reading_linux) or collide with
 //     streamgen.go gets "_record" appended.
@@ -60,6 +61,9 @@ type Plan struct {
 	GenVersion int
 	// Records are the planned records, sorted by GoName.
 	Records []*Record
+	// Aggregation is the key and state shape of the pipeline's groupBy
+	// (a KindState file), or nil.
+	Aggregation *Aggregation
 	// Files are the files to generate, sorted by Path.
 	Files []*File
 }
