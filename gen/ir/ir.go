@@ -3,6 +3,26 @@
 // described by specs. Loading (gen/load) builds it, Check validates it
 // and collects every error, and planning (gen/plan) turns it into Go
 // decisions. The IR serialises to JSON (`streamgen ir --json`).
+//
+// # JSON
+//
+// Records and pipelines encode as their struct tags say; pointers to
+// records (a Ref's Record, a step's input) are written as names. A Type
+// (Field.Type, List.Elem, Agg.Type) is an object tagged by "kind":
+//
+//	{"kind":"scalar","scalar":"int32","min":0,"max":1000}  // min, max when set
+//	{"kind":"timestamp","unit":"epoch-seconds"}            // rfc3339, epoch-seconds, epoch-millis
+//	{"kind":"date"}
+//	{"kind":"enum","values":["Open","Close"]}
+//	{"kind":"list","elem":{"kind":"scalar","scalar":"string"},"elemNullable":true}
+//	{"kind":"ref","record":"Location"}
+//
+// DecodeType reads one back; Field and Agg decode their Type with it (a
+// Ref's Record is left nil: resolve it by name against Program.Records).
+// Steps carry their kind in "op". Records and Pipelines are sorted by
+// name, fields and steps are in spec order and positions are relative to
+// the module (or the common directory of the specs), so the encoding of a
+// program is deterministic.
 package ir
 
 import (

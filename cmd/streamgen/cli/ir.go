@@ -11,8 +11,11 @@ const irUsage = `Usage: streamgen ir --json SPEC...
 
 Print the validated, Go-agnostic model (the IR) of the pipeline SPECs and
 the records of the JSON Schemas they reference, as indented JSON: the
-boundary between streamgen's front end and its Go code generator. Errors
-are printed as generate prints them (exit status 1).
+boundary between streamgen's front end and its Go code generator. Types
+are objects tagged by "kind" (scalar, timestamp, date, enum, list, ref;
+see the gen/ir package documentation); paths are relative and the output
+is deterministic. Errors are printed as generate prints them (exit
+status 1).
 
 Flags:
 
