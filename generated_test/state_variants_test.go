@@ -12,7 +12,8 @@ import (
 // function, and three pipelines whose key and state shapes the golden
 // cases do not cover: a session window over a nullable column, nullable
 // float and timestamp keys without a window, and a map step's user type
-// (with an int field read as int64) feeding a tumbling window.
+// (with an int field read as int64) feeding a tumbling window. Aggregates
+// over nullable and optional (not required) fields have nullable results.
 var stateVariantFiles = map[string]string{
 	"schemas/ping.json": `{
   "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -23,7 +24,8 @@ var stateVariantFiles = map[string]string{
     "user": {"type": "string"},
     "score": {"type": ["number", "null"]},
     "at": {"type": ["string", "null"], "format": "date-time"},
-    "n": {"type": "integer"}
+    "n": {"type": "integer"},
+    "bonus": {"type": "integer"}
   },
   "required": ["ts", "user", "score", "at", "n"]
 }
@@ -72,7 +74,18 @@ source:
   files: {path: data, format: json, schema: schemas/ping.json}
 steps:
   - groupBy: {keys: [score, at]}
-    aggregate: {n: count(), first_ts: min(ts)}
+    aggregate:
+      n: count()
+      first_ts: min(ts)
+      bonus_n: count(bonus)
+      bonus_sum: sum(bonus)
+      bonus_avg: avg(bonus)
+      bonus_min: min(bonus)
+      bonus_max: max(bonus)
+      bonus_first: first(bonus)
+      bonus_last: last(bonus)
+      bonus_distinct: count_distinct(bonus)
+      bonus_approx: approx_count_distinct(bonus)
 sink:
   memory: {outputMode: update}
 `,
@@ -113,9 +126,19 @@ func TestSession(t *testing.T) {
 	o.Add(&Ping{User: "a", Ts: at(10 * time.Minute), N: 1, Score: score(5)})
 	s.Merge(&o)
 	res := s.Result(&k)
-	want := SessionsResult{User: "a", WindowStart: t0, WindowEnd: t0.Add(15 * time.Minute), N: 3, Total: 6, Best: 5}
+	if res.Best == nil || *res.Best != 5 {
+		t.Errorf("best %v, want 5", res.Best)
+	}
+	res.Best = nil
+	want := SessionsResult{User: "a", WindowStart: t0, WindowEnd: t0.Add(15 * time.Minute), N: 3, Total: 6}
 	if res != want {
 		t.Errorf("result %+v, want %+v", res, want)
+	}
+	// max over a session whose scores are all null is null.
+	var none SessionsState
+	none.Add(&Ping{User: "a", Ts: at(0), N: 1})
+	if res := none.Result(&k); res.Best != nil || res.N != 1 || res.Total != 1 {
+		t.Errorf("all-null result %+v, want a nil Best", res)
 	}
 	b := s.AppendBinary(nil)
 	var s2 SessionsState
@@ -182,8 +205,40 @@ func TestNullableKeys(t *testing.T) {
 	s.Add(&Ping{Ts: tm(t0)})
 	s.Add(&Ping{})
 	var k NullKeysKey
-	if res := s.Result(&k); res.N != 3 || res.FirstTs != t0 {
+	res := s.Result(&k)
+	if res.N != 3 || res.FirstTs == nil || !res.FirstTs.Equal(t0) {
 		t.Errorf("result %+v", res)
+	}
+	// bonus is optional (not required): every aggregate over it is null,
+	// or 0 for the counts, when no row has it.
+	if res.BonusN != 0 || res.BonusDistinct != 0 || res.BonusApprox != 0 {
+		t.Errorf("counts over an absent field: %+v", res)
+	}
+	for name, p := range map[string]*int64{"sum": res.BonusSum, "min": res.BonusMin, "max": res.BonusMax, "first": res.BonusFirst, "last": res.BonusLast} {
+		if p != nil {
+			t.Errorf("%s(bonus) = %d, want nil", name, *p)
+		}
+	}
+	if res.BonusAvg != nil {
+		t.Errorf("avg(bonus) = %v, want nil", *res.BonusAvg)
+	}
+	b := s.AppendBinary(nil)
+	var s2 NullKeysState
+	if err := s2.UnmarshalBinary(b); err != nil || s2.Result(&k).BonusSum != nil {
+		t.Fatalf("round trip of the all-null state: %v", err)
+	}
+	i := func(v int64) *int64 { return &v }
+	s.Add(&Ping{Bonus: i(4)})
+	s.Add(&Ping{Bonus: i(-2)})
+	s.Add(&Ping{})
+	res = s.Result(&k)
+	got := []any{res.BonusN, *res.BonusSum, *res.BonusAvg, *res.BonusMin, *res.BonusMax, *res.BonusFirst, *res.BonusLast, res.BonusDistinct, res.BonusApprox}
+	want := []any{int64(2), int64(2), 1.0, int64(-2), int64(4), int64(4), int64(-2), int64(2), int64(2)}
+	for j := range want {
+		if got[j] != want[j] {
+			t.Errorf("bonus aggregates %v, want %v", got, want)
+			break
+		}
 	}
 }
 `,
@@ -210,8 +265,13 @@ func TestMapped(t *testing.T) {
 		k = k2
 		s.Add(&rows[i])
 	}
-	want := MappedResult{User: "a", WindowStart: t0.Add(-30 * time.Second), WindowEnd: t0.Add(30 * time.Second), Total: 9, Mean: 3, Distinct: 2, Approx: 2, Earliest: early}
-	if res := s.Result(&k); res != want {
+	res := s.Result(&k)
+	if res.Earliest == nil || !res.Earliest.Equal(early) {
+		t.Errorf("earliest %v, want %v", res.Earliest, early)
+	}
+	res.Earliest = nil
+	want := MappedResult{User: "a", WindowStart: t0.Add(-30 * time.Second), WindowEnd: t0.Add(30 * time.Second), Total: 9, Mean: 3, Distinct: 2, Approx: 2}
+	if res != want {
 		t.Errorf("result %+v, want %+v", res, want)
 	}
 }

@@ -34,9 +34,15 @@ const windowPath = "github.com/streamgen/streamgen/runtime/window"
 //   - count_distinct is exact (a set; nulls skipped; -0.0 = 0.0, one
 //     NaN); approx_count_distinct is a HyperLogLog++ sketch
 //     (streamimpl.HLL).
-//   - Results are not nullable (the IR makes every aggregate column
-//     required): an aggregate over a group whose values are all null
-//     gives the zero value (0, "", the zero time) where Spark gives null.
+//   - Results are null as in Spark: sum, avg, min, max, first and last
+//     over a nullable or not-required field have a nullable (pointer)
+//     result field, nil when the group had no non-null value; sum keeps
+//     a has-a-value flag for it (avg its count, the others their flags).
+//     Over a required, non-nullable field they always have a value, and
+//     count(), count(f) and the distinct counts are never null (0).
+//
+// The encoding version is 1, or 2 when a sum keeps a has-a-value flag
+// (version 2 added it): encodings without such a sum are unchanged.
 //
 // Merge is associative, and commutative except for first and last; the
 // float sums of sum and avg are associative only up to rounding.
@@ -73,7 +79,18 @@ func stateVersionConst(a *plan.Aggregation) jen.Code {
 		"A state encoding starts with it, and decoding refuses any other version; "+
 		"key encodings carry no version byte (they are compared as bytes), "+
 		"so the state store records this version with the operator.", a.Version, a.Key, a.State)))).Line().
-		Const().Id(a.Version).Op("=").Lit(1)
+		Const().Id(a.Version).Op("=").Lit(stateVersion(a))
+}
+
+// stateVersion is the version of a's state encoding: 2 when a sum keeps
+// a has-a-value flag (a nullable sum, added in version 2), else 1.
+func stateVersion(a *plan.Aggregation) int {
+	for _, s := range a.Aggs {
+		if s.IR.Func == ir.AggSum && s.Aux != "" {
+			return 2
+		}
+	}
+	return 1
 }
 
 // durText formats a duration shortly: 1h, 10m, 1h30m, 1.5s.
@@ -592,6 +609,13 @@ func stateStruct(a *plan.Aggregation) jen.Code {
 			if s.In.Type.Kind == plan.GoFloat64 {
 				t = jen.Float64()
 			}
+			if s.Aux != "" {
+				fields = append(fields,
+					jen.Comment(fmt.Sprintf("%s is %s; %s says it is set (a non-null value was added).", s.Value, call, s.Aux)).Line().
+						Id(s.Value).Add(t),
+					jen.Id(s.Aux).Bool())
+				break
+			}
 			fields = append(fields, jen.Comment(fmt.Sprintf("%s is %s.", s.Value, call)).Line().Id(s.Value).Add(t))
 		case ir.AggAvg:
 			fields = append(fields,
@@ -697,6 +721,9 @@ func aggAdd(s *plan.AggState) []jen.Code {
 			if t.Kind == plan.GoInt32 {
 				v = jen.Int64().Call(v)
 			}
+			if s.Aux != "" {
+				return []jen.Code{x().Op("+=").Add(v), has().Op("=").True()}
+			}
 			return []jen.Code{x().Op("+=").Add(v)}
 		case ir.AggAvg:
 			return []jen.Code{x().Op("+=").Float64().Call(v), has().Op("++")}
@@ -785,7 +812,12 @@ func aggMerge(s *plan.AggState) []jen.Code {
 		return jen.List(sx(), sHas()).Op("=").List(ox(), jen.True())
 	}
 	switch s.IR.Func {
-	case ir.AggCount, ir.AggSum:
+	case ir.AggSum:
+		if s.Aux != "" {
+			return []jen.Code{sx().Op("+=").Add(ox()), sHas().Op("=").Add(sHas()).Op("||").Add(oHas())}
+		}
+		return []jen.Code{sx().Op("+=").Add(ox())}
+	case ir.AggCount:
 		return []jen.Code{sx().Op("+=").Add(ox())}
 	case ir.AggAvg:
 		return []jen.Code{sx().Op("+=").Add(ox()), sHas().Op("+=").Add(oHas())}
@@ -856,6 +888,34 @@ func aggResult(s *plan.AggState) jen.Code {
 	return x
 }
 
+// nullableResult sets the pointer result field of a sum, avg, min, max,
+// first or last when the group had a non-null value (it stays nil, Spark's
+// null, otherwise):
+//
+//	if s.priceMinHas {
+//		v := s.priceMin
+//		res.PriceMin = &v
+//	}
+//	if s.priceAvgN > 0 {
+//		v := s.priceAvgSum / float64(s.priceAvgN)
+//		res.PriceAvg = &v
+//	}
+func nullableResult(s *plan.AggState) jen.Code {
+	st := func(n string) *jen.Statement { return jen.Id("s").Dot(n) }
+	set := jen.Id("res").Dot(s.Result.GoName).Op("=").Op("&").Id("v")
+	switch s.IR.Func {
+	case ir.AggAvg:
+		return jen.If(st(s.Aux).Op(">").Lit(0)).Block(
+			jen.Id("v").Op(":=").Add(st(s.Value)).Op("/").Float64().Call(st(s.Aux)), set)
+	case ir.AggSum, ir.AggMin, ir.AggMax, ir.AggFirst, ir.AggLast:
+		if s.Aux == "" {
+			panic("emit: nullable result " + s.Result.GoName + " without a has-a-value flag")
+		}
+		return jen.If(st(s.Aux)).Block(jen.Id("v").Op(":=").Add(st(s.Value)), set)
+	}
+	panic("emit: nullable result " + s.Result.GoName + " of " + string(s.IR.Func)) // the IR makes counts required and non-nullable
+}
+
 // stateResult emits Result:
 //
 //	// Result returns the result row of the group with key k and state s.
@@ -884,9 +944,12 @@ func stateResult(a *plan.Aggregation) jen.Code {
 			jen.Id(a.WindowEnd.GoName).Op(":").Id(src).Dot(a.WindowEnd.GoName))
 	}
 	var after []jen.Code
+	nullable := false
 	for _, s := range a.Aggs {
 		if s.Result.Type.Pointer {
-			panic("emit: nullable aggregate result " + s.Result.GoName) // the IR makes them required
+			nullable = true
+			after = append(after, nullableResult(s))
+			continue
 		}
 		if s.IR.Func == ir.AggAvg {
 			after = append(after, jen.If(jen.Id("s").Dot(s.Aux).Op(">").Lit(0)).Block(
@@ -899,7 +962,11 @@ func stateResult(a *plan.Aggregation) jen.Code {
 	body := []jen.Code{jen.Id("res").Op(":=").Id(a.Result.GoName).Values(multiline(vals)...)}
 	body = append(body, after...)
 	body = append(body, jen.Return(jen.Id("res")))
-	text := wrap("Result returns the result row of the group with key k and state s. An aggregate over values that are all null gives the zero value of its field where Spark gives null (the result's aggregate fields are not nullable): 0 for sum and avg, the zero value of the field's type for min, max, first and last.")
+	text := "Result returns the result row of the group with key k and state s."
+	if nullable {
+		text += " As in Spark, a sum, avg, min, max, first or last whose field had no non-null value in the group's rows is null (nil); counts are never null (0)."
+	}
+	text = wrap(text)
 	return jen.Add(doc(text)).Line().Func().Params(jen.Id("s").Op("*").Id(a.State)).Id("Result").
 		Params(jen.Id("k").Op("*").Id(a.Key)).Id(a.Result.GoName).Block(body...)
 }
@@ -980,6 +1047,10 @@ func stateAppendBinary(a *plan.Aggregation) jen.Code {
 			if sumIsFloat(s) {
 				kind = plan.GoFloat64
 			}
+			if s.Aux != "" {
+				body = append(body, hasValue(s.Aux, appendValue(&plan.Type{Kind: kind}, sf(s.Value)))...)
+				break
+			}
 			body = append(body, appendValue(&plan.Type{Kind: kind}, sf(s.Value)))
 		case ir.AggAvg:
 			body = append(body, appendValue(&plan.Type{Kind: plan.GoFloat64}, sf(s.Value)), appendValue(&plan.Type{Kind: plan.GoInt64}, sf(s.Aux)))
@@ -1038,6 +1109,10 @@ func stateUnmarshalBinary(a *plan.Aggregation) jen.Code {
 			if sumIsFloat(s) {
 				read = jen.Id("d").Dot("Float64").Call()
 			}
+			if s.Aux != "" {
+				body = append(body, hasValue(s.Aux, tf(s.Value).Op("=").Add(read)))
+				break
+			}
 			body = append(body, tf(s.Value).Op("=").Add(read))
 		case ir.AggAvg:
 			body = append(body, tf(s.Value).Op("=").Id("d").Dot("Float64").Call(), tf(s.Aux).Op("=").Id("d").Dot("Varint").Call())
@@ -1089,8 +1164,13 @@ func stateSizeBytes(a *plan.Aggregation) jen.Code {
 	for _, s := range a.Aggs {
 		x := jen.Id("s").Dot(s.Value)
 		switch s.IR.Func {
-		case ir.AggCount, ir.AggSum:
+		case ir.AggCount:
 			static += 8
+		case ir.AggSum:
+			static += 8
+			if s.Aux != "" {
+				static += 8
+			}
 		case ir.AggAvg:
 			static += 16
 		case ir.AggMin, ir.AggMax, ir.AggFirst, ir.AggLast:

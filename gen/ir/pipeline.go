@@ -419,7 +419,10 @@ var AggFuncs = []AggFunc{AggCount, AggSum, AggMin, AggMax, AggAvg, AggFirst, Agg
 // Agg is one aggregate: Func over Field ("" for count()) into the result
 // field As, whose type is Type: count and the distinct counts → int64;
 // sum of integers → int64, of float64 → float64; avg → float64;
-// min/max/first/last → the field's type.
+// min/max/first/last → the field's type. The result field is nullable
+// (Spark's null for a group without a non-null value) for sum, avg, min,
+// max, first and last over a nullable or not-required field; the counts
+// are never null.
 type Agg struct {
 	Func  AggFunc  `json:"func"`
 	Field string   `json:"field,omitempty"`

@@ -710,7 +710,7 @@ func (b *pipelineBuilder) groupBy(path string, g *spec.GroupBy, aggs spec.Aggreg
 		names[ag.As] = true
 		a.Aggs = append(a.Aggs, agg)
 		if agg.Type != nil {
-			res.Fields = append(res.Fields, &Field{Name: ag.As, Type: agg.Type, Required: true, Pos: agg.Pos})
+			res.Fields = append(res.Fields, &Field{Name: ag.As, Type: agg.Type, Required: true, Nullable: aggNullable(agg, in), Pos: agg.Pos})
 		}
 	}
 	b.p.Records = append(b.p.Records, res)
@@ -719,6 +719,25 @@ func (b *pipelineBuilder) groupBy(path string, g *spec.GroupBy, aggs spec.Aggreg
 		return
 	}
 	b.rows = res
+}
+
+// aggNullable reports whether the result of agg over rows of in can be
+// null, as in Spark: the counts never are (0 for no values); sum, avg,
+// min, max, first and last are null for a group without a non-null value
+// of their field, which can happen exactly when the field is nullable or
+// not required. Each group has at least one row, so over a required,
+// non-nullable field they are never null.
+func aggNullable(agg *Agg, in *Record) bool {
+	switch agg.Func {
+	case AggSum, AggAvg, AggMin, AggMax, AggFirst, AggLast:
+	default:
+		return false
+	}
+	if in == nil {
+		return false
+	}
+	f := in.Field(agg.Field)
+	return f != nil && (f.Nullable || !f.Required)
 }
 
 // aggregate parses and types one aggregate call "fn(field)".

@@ -200,3 +200,52 @@ sink: {memory: {outputMode: complete}}
 		t.Errorf("aggregate types (-want +got):\n%s", diff)
 	}
 }
+
+// TestAggregateNullability checks which result fields are nullable, as in
+// Spark: sum, avg, min, max, first and last over a nullable or not-required
+// field (a group may have no non-null value); never the counts, and never
+// over a required, non-nullable field.
+func TestAggregateNullability(t *testing.T) {
+	rec := &Record{Name: "R", Fields: []*Field{
+		{Name: "k", Type: &Scalar{Kind: String}, Required: true},
+		{Name: "req", Type: &Scalar{Kind: Int64}, Required: true},
+		{Name: "null", Type: &Scalar{Kind: Float64}, Required: true, Nullable: true},
+		{Name: "opt", Type: &Scalar{Kind: Int32}},
+	}}
+	funcs := []AggFunc{AggCount, AggSum, AggAvg, AggMin, AggMax, AggFirst, AggLast, AggCountDistinct, AggApproxCountDistinct}
+	var aggs []string
+	want := map[string]bool{"rows": false}
+	for _, fn := range funcs {
+		for _, f := range []string{"req", "null", "opt"} {
+			as := string(fn) + "_" + f
+			aggs = append(aggs, as+": "+string(fn)+"("+f+")")
+			switch fn {
+			case AggCount, AggCountDistinct, AggApproxCountDistinct:
+				want[as] = false
+			default:
+				want[as] = f != "req"
+			}
+		}
+	}
+	src := "name: aggs\nsource: {files: {path: d, schema: r.json}}\nsteps:\n  - groupBy: {keys: [k]}\n    aggregate: {rows: count(), " +
+		strings.Join(aggs, ", ") + "}\nsink: {memory: {outputMode: complete}}\n"
+	f, diags := load.ParseSpec("p.yaml", []byte(src))
+	env := BuildEnv{SchemaRecord: func(*load.SpecFile, string) (*Record, error) { return rec, nil }}
+	ps, ds := BuildPipelines([]*load.SpecFile{f}, env)
+	diags.Append(ds)
+	diags.Append(Check(&Program{Pipelines: ps}))
+	if len(diags) > 0 {
+		t.Fatal(diags)
+	}
+	got := map[string]bool{}
+	for _, a := range ps[0].Aggregation.Aggs {
+		rf := ps[0].Aggregation.Result.Field(a.As)
+		if !rf.Required {
+			t.Errorf("%s: result field not required (it is always present)", a.As)
+		}
+		got[a.As] = rf.Nullable
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("nullable result fields (-want +got):\n%s", diff)
+	}
+}

@@ -107,7 +107,8 @@ type AggState struct {
 	// (approx_count_distinct).
 	Value string
 	// Aux is the second state field: the has-a-value flag of
-	// min/max/first/last, the count of avg; "" for the others.
+	// min/max/first/last and of a sum whose result is nullable (its
+	// field can be null), the count of avg; "" for the others.
 	Aux string
 }
 
@@ -155,13 +156,17 @@ func (b *builder) planAggregation(p *Plan) {
 		}
 		return nil
 	}
-	for _, k := range ia.Keys {
+	for i, k := range ia.Keys {
 		f, rf := in.Field(k), resField(k)
 		if f == nil || rf == nil {
 			internal("grouping key %q is not planned", k)
 			return
 		}
 		a.Keys = append(a.Keys, &AggKey{In: f, Field: rf})
+		if keyMethods[rf.GoName] {
+			b.diags.AddHint(ia.Pos, fmt.Sprintf("steps[%d].groupBy.keys[%d]", ia.Step, i), fmt.Sprintf("rename it with a select step ({column: %s, as: …}) before the groupBy", k),
+				"grouping key %q becomes the field %s.%s, which is also the name of one of its methods", k, a.Key, rf.GoName)
+		}
 	}
 	if w := ia.Window; w != nil {
 		a.WindowStart, a.WindowEnd = resField(ir.WindowStartField), resField(ir.WindowEndField)
@@ -192,6 +197,11 @@ func (b *builder) planAggregation(p *Plan) {
 		switch ag.Func {
 		case ir.AggMin, ir.AggMax, ir.AggFirst, ir.AggLast:
 			suffixes = []string{"", "Has"}
+		case ir.AggSum:
+			suffixes = []string{""}
+			if s.Result.Pointer {
+				suffixes = append(suffixes, "Has")
+			}
 		case ir.AggAvg:
 			suffixes = []string{"Sum", "N"}
 		default:
@@ -237,6 +247,10 @@ func (b *builder) planAggregation(p *Plan) {
 	p.Aggregation = a
 	p.Files = append(p.Files, &File{Path: file, Kind: KindState, Source: pl.Spec, Pipeline: pl})
 }
+
+// keyMethods are the methods of an aggregation's key type, which no key
+// field may be named.
+var keyMethods = map[string]bool{"AppendBinary": true, "UnmarshalBinary": true}
 
 // aggInput plans the row type an aggregation reads: a planned record, or
 // the user type of the map step producing rec.

@@ -27,38 +27,40 @@ type SalesStatsResult struct {
 	Prices int64 `json:"prices" parquet:"prices"`
 	// QtySum is the "qty_sum" property (int64, required).
 	QtySum int64 `json:"qty_sum" parquet:"qty_sum"`
-	// AmountSum is the "amount_sum" property (int64, required).
-	AmountSum int64 `json:"amount_sum" parquet:"amount_sum"`
-	// PriceSum is the "price_sum" property (float64, required).
-	PriceSum float64 `json:"price_sum" parquet:"price_sum"`
+	// AmountSum is the "amount_sum" property (int64, required, nullable).
+	AmountSum *int64 `json:"amount_sum" parquet:"amount_sum,optional"`
+	// PriceSum is the "price_sum" property (float64, required, nullable).
+	PriceSum *float64 `json:"price_sum" parquet:"price_sum,optional"`
 	// QtyAvg is the "qty_avg" property (float64, required).
 	QtyAvg float64 `json:"qty_avg" parquet:"qty_avg"`
-	// PriceAvg is the "price_avg" property (float64, required).
-	PriceAvg float64 `json:"price_avg" parquet:"price_avg"`
-	// PriceMin is the "price_min" property (float64, required).
-	PriceMin float64 `json:"price_min" parquet:"price_min"`
-	// PriceMax is the "price_max" property (float64, required).
-	PriceMax float64 `json:"price_max" parquet:"price_max"`
+	// PriceAvg is the "price_avg" property (float64, required, nullable).
+	PriceAvg *float64 `json:"price_avg" parquet:"price_avg,optional"`
+	// PriceMin is the "price_min" property (float64, required, nullable).
+	PriceMin *float64 `json:"price_min" parquet:"price_min,optional"`
+	// PriceMax is the "price_max" property (float64, required, nullable).
+	PriceMax *float64 `json:"price_max" parquet:"price_max,optional"`
 	// SkuMin is the "sku_min" property (string, required).
 	SkuMin string `json:"sku_min" parquet:"sku_min"`
-	// TierMax is the "tier_max" property (enum, required).
-	TierMax SaleTier `json:"tier_max" parquet:"tier_max"`
-	// ShippedMax is the "shipped_max" property (timestamp(rfc3339), required).
-	ShippedMax time.Time `json:"shipped_max" parquet:"shipped_max,timestamp(microsecond)"`
-	// DueMin is the "due_min" property (date, required).
-	DueMin delta.DateValue `json:"due_min" parquet:"due_min,date"`
-	// AmountMin is the "amount_min" property (int64, required).
-	AmountMin int64 `json:"amount_min" parquet:"amount_min"`
+	// TierMax is the "tier_max" property (enum, required, nullable).
+	TierMax *SaleTier `json:"tier_max" parquet:"tier_max,optional"`
+	// ShippedMax is the "shipped_max" property (timestamp(rfc3339), required,
+	// nullable).
+	ShippedMax *time.Time `json:"shipped_max" parquet:"shipped_max,optional,timestamp(microsecond)"`
+	// DueMin is the "due_min" property (date, required, nullable).
+	DueMin *delta.DateValue `json:"due_min" parquet:"due_min,optional,date"`
+	// AmountMin is the "amount_min" property (int64, required, nullable).
+	AmountMin *int64 `json:"amount_min" parquet:"amount_min,optional"`
 	// FirstSku is the "first_sku" property (string, required).
 	FirstSku string `json:"first_sku" parquet:"first_sku"`
-	// FirstShipped is the "first_shipped" property (timestamp(rfc3339), required).
-	FirstShipped time.Time `json:"first_shipped" parquet:"first_shipped,timestamp(microsecond)"`
-	// LastGift is the "last_gift" property (bool, required).
-	LastGift bool `json:"last_gift" parquet:"last_gift"`
-	// LastDue is the "last_due" property (date, required).
-	LastDue delta.DateValue `json:"last_due" parquet:"last_due,date"`
-	// LastTier is the "last_tier" property (enum, required).
-	LastTier SaleTier `json:"last_tier" parquet:"last_tier"`
+	// FirstShipped is the "first_shipped" property (timestamp(rfc3339), required,
+	// nullable).
+	FirstShipped *time.Time `json:"first_shipped" parquet:"first_shipped,optional,timestamp(microsecond)"`
+	// LastGift is the "last_gift" property (bool, required, nullable).
+	LastGift *bool `json:"last_gift" parquet:"last_gift,optional"`
+	// LastDue is the "last_due" property (date, required, nullable).
+	LastDue *delta.DateValue `json:"last_due" parquet:"last_due,optional,date"`
+	// LastTier is the "last_tier" property (enum, required, nullable).
+	LastTier *SaleTier `json:"last_tier" parquet:"last_tier,optional"`
 	// Skus is the "skus" property (int64, required).
 	Skus int64 `json:"skus" parquet:"skus"`
 	// Qtys is the "qtys" property (int64, required).
@@ -104,22 +106,22 @@ func SalesStatsResultDeltaSchema() *delta.StructType {
 		{Name: "rows", Type: delta.Long},
 		{Name: "prices", Type: delta.Long},
 		{Name: "qty_sum", Type: delta.Long},
-		{Name: "amount_sum", Type: delta.Long},
-		{Name: "price_sum", Type: delta.Double},
+		{Name: "amount_sum", Type: delta.Long, Nullable: true},
+		{Name: "price_sum", Type: delta.Double, Nullable: true},
 		{Name: "qty_avg", Type: delta.Double},
-		{Name: "price_avg", Type: delta.Double},
-		{Name: "price_min", Type: delta.Double},
-		{Name: "price_max", Type: delta.Double},
+		{Name: "price_avg", Type: delta.Double, Nullable: true},
+		{Name: "price_min", Type: delta.Double, Nullable: true},
+		{Name: "price_max", Type: delta.Double, Nullable: true},
 		{Name: "sku_min", Type: delta.String},
-		{Name: "tier_max", Type: delta.String},
-		{Name: "shipped_max", Type: delta.Timestamp},
-		{Name: "due_min", Type: delta.Date},
-		{Name: "amount_min", Type: delta.Long},
+		{Name: "tier_max", Type: delta.String, Nullable: true},
+		{Name: "shipped_max", Type: delta.Timestamp, Nullable: true},
+		{Name: "due_min", Type: delta.Date, Nullable: true},
+		{Name: "amount_min", Type: delta.Long, Nullable: true},
 		{Name: "first_sku", Type: delta.String},
-		{Name: "first_shipped", Type: delta.Timestamp},
-		{Name: "last_gift", Type: delta.Boolean},
-		{Name: "last_due", Type: delta.Date},
-		{Name: "last_tier", Type: delta.String},
+		{Name: "first_shipped", Type: delta.Timestamp, Nullable: true},
+		{Name: "last_gift", Type: delta.Boolean, Nullable: true},
+		{Name: "last_due", Type: delta.Date, Nullable: true},
+		{Name: "last_tier", Type: delta.String, Nullable: true},
 		{Name: "skus", Type: delta.Long},
 		{Name: "qtys", Type: delta.Long},
 		{Name: "amounts", Type: delta.Long},
@@ -142,4 +144,4 @@ func SalesStatsResultDeltaSchema() *delta.StructType {
 // its field names, types and required and nullable flags. It changes exactly
 // when the records change shape, so a checkpoint or table can be checked
 // against the code reading it.
-const salesStatsResultSchemaFingerprint = "sha256:7ee799718cb80daaafa69b2cb7b13dc33a621191034eea10b79a319e23766ed9"
+const salesStatsResultSchemaFingerprint = "sha256:09aa80d24817e1b31e9afdff7950c209f01805945bbba3919f42135cdcb91d51"

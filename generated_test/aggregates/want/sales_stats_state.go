@@ -17,7 +17,7 @@ import (
 // decoding refuses any other version; key encodings carry no version byte
 // (they are compared as bytes), so the state store records this version with
 // the operator.
-const SalesStatsStateVersion = 1
+const SalesStatsStateVersion = 2
 
 // SalesStatsKey is the grouping key of the aggregation producing
 // SalesStatsResult: its keys and the bounds of the 10m windows sliding every
@@ -123,10 +123,12 @@ type SalesStatsState struct {
 	prices int64
 	// qtySum is sum(qty).
 	qtySum int64
-	// amountSum is sum(amount).
-	amountSum int64
-	// priceSum is sum(price).
-	priceSum float64
+	// amountSum is sum(amount); amountSumHas says it is set (a non-null value was added).
+	amountSum    int64
+	amountSumHas bool
+	// priceSum is sum(price); priceSumHas says it is set (a non-null value was added).
+	priceSum    float64
+	priceSumHas bool
 	// qtyAvgSum and qtyAvgN are the sum and count of the non-null values of avg(qty).
 	qtyAvgSum float64
 	qtyAvgN   int64
@@ -212,10 +214,12 @@ func (s *SalesStatsState) Add(r *Sale) {
 	if p := r.Amount; p != nil {
 		v := *p
 		s.amountSum += v
+		s.amountSumHas = true
 	}
 	if p := r.Price; p != nil {
 		v := *p
 		s.priceSum += v
+		s.priceSumHas = true
 	}
 	s.qtyAvgSum += float64(r.Qty)
 	s.qtyAvgN++
@@ -385,7 +389,9 @@ func (s *SalesStatsState) Merge(o *SalesStatsState) {
 	s.prices += o.prices
 	s.qtySum += o.qtySum
 	s.amountSum += o.amountSum
+	s.amountSumHas = s.amountSumHas || o.amountSumHas
 	s.priceSum += o.priceSum
+	s.priceSumHas = s.priceSumHas || o.priceSumHas
 	s.qtyAvgSum += o.qtyAvgSum
 	s.qtyAvgN += o.qtyAvgN
 	s.priceAvgSum += o.priceAvgSum
@@ -483,11 +489,9 @@ func (s *SalesStatsState) Merge(o *SalesStatsState) {
 	s.dueApprox.Merge(&o.dueApprox)
 }
 
-// Result returns the result row of the group with key k and state s. An
-// aggregate over values that are all null gives the zero value of its field
-// where Spark gives null (the result's aggregate fields are not nullable): 0
-// for sum and avg, the zero value of the field's type for min, max, first and
-// last.
+// Result returns the result row of the group with key k and state s. As in
+// Spark, a sum, avg, min, max, first or last whose field had no non-null value
+// in the group's rows is null (nil); counts are never null (0).
 func (s *SalesStatsState) Result(k *SalesStatsKey) SalesStatsResult {
 	res := SalesStatsResult{
 		Region:         k.Region,
@@ -498,20 +502,8 @@ func (s *SalesStatsState) Result(k *SalesStatsKey) SalesStatsResult {
 		Rows:           s.rows,
 		Prices:         s.prices,
 		QtySum:         s.qtySum,
-		AmountSum:      s.amountSum,
-		PriceSum:       s.priceSum,
-		PriceMin:       s.priceMin,
-		PriceMax:       s.priceMax,
 		SkuMin:         s.skuMin,
-		TierMax:        s.tierMax,
-		ShippedMax:     s.shippedMax,
-		DueMin:         s.dueMin,
-		AmountMin:      s.amountMin,
 		FirstSku:       s.firstSku,
-		FirstShipped:   s.firstShipped,
-		LastGift:       s.lastGift,
-		LastDue:        s.lastDue,
-		LastTier:       s.lastTier,
 		Skus:           int64(len(s.skus)),
 		Qtys:           int64(len(s.qtys)),
 		Amounts:        int64(len(s.amounts)),
@@ -528,11 +520,60 @@ func (s *SalesStatsState) Result(k *SalesStatsKey) SalesStatsResult {
 		ShippedApprox:  s.shippedApprox.Estimate(),
 		DueApprox:      s.dueApprox.Estimate(),
 	}
+	if s.amountSumHas {
+		v := s.amountSum
+		res.AmountSum = &v
+	}
+	if s.priceSumHas {
+		v := s.priceSum
+		res.PriceSum = &v
+	}
 	if s.qtyAvgN > 0 {
 		res.QtyAvg = s.qtyAvgSum / float64(s.qtyAvgN)
 	}
 	if s.priceAvgN > 0 {
-		res.PriceAvg = s.priceAvgSum / float64(s.priceAvgN)
+		v := s.priceAvgSum / float64(s.priceAvgN)
+		res.PriceAvg = &v
+	}
+	if s.priceMinHas {
+		v := s.priceMin
+		res.PriceMin = &v
+	}
+	if s.priceMaxHas {
+		v := s.priceMax
+		res.PriceMax = &v
+	}
+	if s.tierMaxHas {
+		v := s.tierMax
+		res.TierMax = &v
+	}
+	if s.shippedMaxHas {
+		v := s.shippedMax
+		res.ShippedMax = &v
+	}
+	if s.dueMinHas {
+		v := s.dueMin
+		res.DueMin = &v
+	}
+	if s.amountMinHas {
+		v := s.amountMin
+		res.AmountMin = &v
+	}
+	if s.firstShippedHas {
+		v := s.firstShipped
+		res.FirstShipped = &v
+	}
+	if s.lastGiftHas {
+		v := s.lastGift
+		res.LastGift = &v
+	}
+	if s.lastDueHas {
+		v := s.lastDue
+		res.LastDue = &v
+	}
+	if s.lastTierHas {
+		v := s.lastTier
+		res.LastTier = &v
 	}
 	return res
 }
@@ -546,8 +587,14 @@ func (s *SalesStatsState) AppendBinary(b []byte) []byte {
 	b = streamimpl.AppendVarint(b, s.rows)
 	b = streamimpl.AppendVarint(b, s.prices)
 	b = streamimpl.AppendVarint(b, s.qtySum)
-	b = streamimpl.AppendVarint(b, s.amountSum)
-	b = streamimpl.AppendFloat64(b, s.priceSum)
+	b = streamimpl.AppendBool(b, s.amountSumHas)
+	if s.amountSumHas {
+		b = streamimpl.AppendVarint(b, s.amountSum)
+	}
+	b = streamimpl.AppendBool(b, s.priceSumHas)
+	if s.priceSumHas {
+		b = streamimpl.AppendFloat64(b, s.priceSum)
+	}
 	b = streamimpl.AppendFloat64(b, s.qtyAvgSum)
 	b = streamimpl.AppendVarint(b, s.qtyAvgN)
 	b = streamimpl.AppendFloat64(b, s.priceAvgSum)
@@ -629,8 +676,12 @@ func (s *SalesStatsState) UnmarshalBinary(b []byte) error {
 	t.rows = d.Varint()
 	t.prices = d.Varint()
 	t.qtySum = d.Varint()
-	t.amountSum = d.Varint()
-	t.priceSum = d.Float64()
+	if t.amountSumHas = d.Bool(); t.amountSumHas {
+		t.amountSum = d.Varint()
+	}
+	if t.priceSumHas = d.Bool(); t.priceSumHas {
+		t.priceSum = d.Float64()
+	}
 	t.qtyAvgSum = d.Float64()
 	t.qtyAvgN = d.Varint()
 	t.priceAvgSum = d.Float64()
@@ -702,7 +753,7 @@ func (s *SalesStatsState) UnmarshalBinary(b []byte) error {
 // SizeBytes approximates the memory s holds, for progress reports
 // (stateOperators.memoryUsedBytes).
 func (s *SalesStatsState) SizeBytes() int {
-	n := 392
+	n := 408
 	n += len(s.skuMin)
 	n += len(s.firstSku)
 	n += streamimpl.SetSizeBytes(len(s.skus), 16)

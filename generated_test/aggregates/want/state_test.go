@@ -2,6 +2,7 @@ package salesstats
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"math"
 	"math/rand/v2"
@@ -148,14 +149,21 @@ func TestKeysOf(t *testing.T) {
 	}
 }
 
-// expect computes the result of one group with plain loops.
+// expect computes the result of one group with plain loops. As in Spark,
+// a sum, avg, min, max, first or last over a nullable field is null (nil)
+// when no row of the group has a non-null value; the counts are 0 then.
 func expect(k SalesStatsKey, rows []Sale) SalesStatsResult {
 	res := SalesStatsResult{Region: k.Region, Day: k.Day, Channel: k.Channel, WindowStart: k.WindowStart, WindowEnd: k.WindowEnd}
 	skus, qtys, amounts, prices := map[string]bool{}, map[int32]bool{}, map[int64]bool{}, map[float64]bool{}
 	gifts, tiers, shipped, dues := map[bool]bool{}, map[SaleTier]bool{}, map[time.Time]bool{}, map[delta.DateValue]bool{}
-	var qtyAvgSum, priceAvgSum float64
-	var priceN int64
-	var hasPriceMin, hasShipped, hasDue, hasAmount, hasTier, hasFirstShipped bool
+	var qtyAvgSum float64
+	// The non-null values of each nullable field, in row order.
+	var priceVals []float64
+	var amountVals []int64
+	var tierVals []SaleTier
+	var shippedVals []time.Time
+	var dueVals []delta.DateValue
+	var giftVals []bool
 	for i, r := range rows {
 		res.Rows++
 		res.QtySum += int64(r.Qty)
@@ -168,62 +176,63 @@ func expect(k SalesStatsKey, rows []Sale) SalesStatsResult {
 		}
 		skus[r.Sku], qtys[r.Qty] = true, true
 		if r.Price != nil {
-			p := *r.Price
-			res.Prices++
-			res.PriceSum += p
-			priceAvgSum += p
-			priceN++
-			if !hasPriceMin || p < res.PriceMin {
-				res.PriceMin = p
-			}
-			if !hasPriceMin || p > res.PriceMax {
-				res.PriceMax = p
-			}
-			hasPriceMin = true
-			prices[p] = true
+			priceVals = append(priceVals, *r.Price)
+			prices[*r.Price] = true
 		}
 		if r.Amount != nil {
-			res.AmountSum += *r.Amount
-			if !hasAmount || *r.Amount < res.AmountMin {
-				res.AmountMin = *r.Amount
-			}
-			hasAmount = true
+			amountVals = append(amountVals, *r.Amount)
 			amounts[*r.Amount] = true
 		}
 		if r.Tier != nil {
-			if !hasTier || string(*r.Tier) > string(res.TierMax) {
-				res.TierMax = *r.Tier
-			}
-			hasTier = true
-			res.LastTier = *r.Tier
+			tierVals = append(tierVals, *r.Tier)
 			tiers[*r.Tier] = true
 		}
 		if r.Shipped != nil {
-			if !hasShipped || r.Shipped.After(res.ShippedMax) {
-				res.ShippedMax = *r.Shipped
-			}
-			hasShipped = true
-			if !hasFirstShipped {
-				res.FirstShipped, hasFirstShipped = *r.Shipped, true
-			}
+			shippedVals = append(shippedVals, *r.Shipped)
 			shipped[*r.Shipped] = true
 		}
 		if r.Due != nil {
-			if !hasDue || *r.Due < res.DueMin {
-				res.DueMin = *r.Due
-			}
-			hasDue = true
-			res.LastDue = *r.Due
+			dueVals = append(dueVals, *r.Due)
 			dues[*r.Due] = true
 		}
 		if r.Gift != nil {
-			res.LastGift = *r.Gift
+			giftVals = append(giftVals, *r.Gift)
 			gifts[*r.Gift] = true
 		}
 	}
 	res.QtyAvg = qtyAvgSum / float64(len(rows))
-	if priceN > 0 {
-		res.PriceAvg = priceAvgSum / float64(priceN)
+	res.Prices = int64(len(priceVals))
+	if len(priceVals) > 0 {
+		var sum float64
+		for _, p := range priceVals {
+			sum += p
+		}
+		avg := sum / float64(len(priceVals))
+		res.PriceSum, res.PriceAvg = &sum, &avg
+		res.PriceMin, res.PriceMax = ptr(slices.Min(priceVals)), ptr(slices.Max(priceVals))
+	}
+	if len(amountVals) > 0 {
+		var sum int64
+		for _, a := range amountVals {
+			sum += a
+		}
+		res.AmountSum, res.AmountMin = &sum, ptr(slices.Min(amountVals))
+	}
+	if len(tierVals) > 0 {
+		// Enums order by their string values, as in Spark.
+		res.TierMax = ptr(slices.MaxFunc(tierVals, func(a, b SaleTier) int { return strings.Compare(string(a), string(b)) }))
+		res.LastTier = ptr(tierVals[len(tierVals)-1])
+	}
+	if len(shippedVals) > 0 {
+		res.ShippedMax = ptr(slices.MaxFunc(shippedVals, time.Time.Compare))
+		res.FirstShipped = ptr(shippedVals[0])
+	}
+	if len(dueVals) > 0 {
+		res.DueMin = ptr(slices.Min(dueVals))
+		res.LastDue = ptr(dueVals[len(dueVals)-1])
+	}
+	if len(giftVals) > 0 {
+		res.LastGift = ptr(giftVals[len(giftVals)-1])
 	}
 	res.Skus, res.Qtys, res.Amounts, res.DistinctPrices = int64(len(skus)), int64(len(qtys)), int64(len(amounts)), int64(len(prices))
 	res.Gifts, res.Tiers, res.ShippedTimes, res.DueDays = int64(len(gifts)), int64(len(tiers)), int64(len(shipped)), int64(len(dues))
@@ -246,21 +255,110 @@ func TestStateResult(t *testing.T) {
 	}
 }
 
-// TestStateResultEmpty checks the zero values of aggregates whose values
-// were all null, and of the empty state.
-func TestStateResultEmpty(t *testing.T) {
-	var s SalesStatsState
-	r := Sale{Ts: time.Unix(0, 0), Sku: "x", Qty: 2}
-	s.Add(&r)
-	k := SalesStatsKeysOf(nil, &r)[0]
-	want := SalesStatsResult{WindowStart: k.WindowStart, WindowEnd: k.WindowEnd, Rows: 1, QtySum: 2, QtyAvg: 2, SkuMin: "x", FirstSku: "x",
-		Skus: 1, Qtys: 1, SkusApprox: 1}
-	if diff := cmp.Diff(want, s.Result(&k)); diff != "" {
-		t.Errorf("all-null result (-want +got):\n%s", diff)
+// nullableAggs are the result columns that can be null: sum, avg, min,
+// max, first and last over the nullable fields.
+var nullableAggs = []string{"amount_sum", "price_sum", "price_avg", "price_min", "price_max", "tier_max", "shipped_max",
+	"due_min", "amount_min", "first_shipped", "last_gift", "last_due", "last_tier"}
+
+// TestStateResultAllNull checks every aggregate function over a group whose
+// nullable fields are all null, as Spark computes them: count() counts the
+// rows, count(f), count_distinct and approx_count_distinct are 0, and sum,
+// avg, min, max, first and last are null; the aggregates over the required
+// fields (qty, sku) have values. Nulls survive Merge and the binary
+// encoding, and a value merged in later replaces them.
+func TestStateResultAllNull(t *testing.T) {
+	rows := []Sale{
+		{Ts: time.Unix(0, 0), Sku: "x", Qty: 2},
+		{Ts: time.Unix(1, 0), Sku: "b", Qty: 3},
+		{Ts: time.Unix(2, 0), Sku: "x", Qty: 2},
 	}
+	k := SalesStatsKeysOf(nil, &rows[0])[0]
+	want := SalesStatsResult{WindowStart: k.WindowStart, WindowEnd: k.WindowEnd,
+		Rows: 3, QtySum: 7, QtyAvg: 7.0 / 3, SkuMin: "b", FirstSku: "x", Skus: 2, Qtys: 2, SkusApprox: 2}
+	var s SalesStatsState
+	for i := range rows {
+		s.Add(&rows[i])
+	}
+	check := func(what string, got SalesStatsResult) {
+		t.Helper()
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", what, diff)
+		}
+	}
+	check("all-null group", s.Result(&k))
+	check("all-null group by expect", expect(k, rows))
+
+	// Merging all-null states (and the empty state) keeps the nulls.
+	var a, b, m SalesStatsState
+	a.Add(&rows[0])
+	b.Add(&rows[1])
+	b.Add(&rows[2])
+	m.Merge(&a)
+	m.Merge(&SalesStatsState{})
+	m.Merge(&b)
+	check("merged all-null states", m.Result(&k))
+
+	var dec SalesStatsState
+	if err := dec.UnmarshalBinary(s.AppendBinary(nil)); err != nil {
+		t.Fatal(err)
+	}
+	check("decoded all-null state", dec.Result(&k))
+
+	// The JSON of the result has explicit nulls.
+	js, err := json.Marshal(s.Result(&k))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var obj map[string]any
+	if err := json.Unmarshal(js, &obj); err != nil {
+		t.Fatal(err)
+	}
+	for _, col := range nullableAggs {
+		if v, ok := obj[col]; !ok || v != nil {
+			t.Errorf("JSON %s = %v (present %v), want null", col, v, ok)
+		}
+	}
+	for _, col := range []string{"rows", "prices", "skus", "amounts", "distinct_prices", "gifts", "tiers", "shipped_times", "due_days",
+		"amounts_approx", "prices_approx", "gifts_approx", "tiers_approx", "shipped_approx", "due_approx"} {
+		if v := obj[col]; v == nil {
+			t.Errorf("JSON %s is null, want a count", col)
+		}
+	}
+
+	// A non-null value merged into the all-null state becomes the result
+	// of every null aggregate.
+	ship := time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
+	full := Sale{Ts: time.Unix(3, 0), Sku: "x", Qty: 1, Amount: ptr(int64(-5)), Price: ptr(1.5), Gift: ptr(false),
+		Tier: ptr(SaleTierSilver), Shipped: &ship, Due: ptr(delta.DateValue(19800))}
+	var o SalesStatsState
+	o.Add(&full)
+	m.Merge(&o)
+	got := m.Result(&k)
+	want = expect(k, append(slices.Clone(rows), full))
+	check("all-null then a value", got)
+	if got.PriceMin == nil || *got.PriceMin != 1.5 || got.LastGift == nil || *got.LastGift || got.AmountSum == nil || *got.AmountSum != -5 {
+		t.Errorf("all-null then a value: %+v", got)
+	}
+
+	// The empty state (no rows) has every nullable aggregate null too.
 	var empty SalesStatsState
-	if diff := cmp.Diff(SalesStatsResult{WindowStart: k.WindowStart, WindowEnd: k.WindowEnd}, empty.Result(&k)); diff != "" {
+	wantEmpty := SalesStatsResult{WindowStart: k.WindowStart, WindowEnd: k.WindowEnd}
+	if diff := cmp.Diff(wantEmpty, empty.Result(&k)); diff != "" {
 		t.Errorf("empty result (-want +got):\n%s", diff)
+	}
+}
+
+// TestResultSchemaNullable checks that exactly the nullable aggregates and
+// the nullable key are nullable columns of the Delta schema.
+func TestResultSchemaNullable(t *testing.T) {
+	want := map[string]bool{"channel": true}
+	for _, c := range nullableAggs {
+		want[c] = true
+	}
+	for _, f := range SalesStatsResultDeltaSchema().Fields {
+		if f.Nullable != want[f.Name] {
+			t.Errorf("column %s: nullable %v, want %v", f.Name, f.Nullable, want[f.Name])
+		}
 	}
 }
 
@@ -276,12 +374,12 @@ func TestSparkFloatSemantics(t *testing.T) {
 	if res.DistinctPrices != 4 || res.PricesApprox != 4 {
 		t.Errorf("distinct prices %d, approx %d; want 4 (-0 = 0, one NaN)", res.DistinctPrices, res.PricesApprox)
 	}
-	if res.PriceMin != -2 || !math.IsNaN(res.PriceMax) {
+	if res.PriceMin == nil || res.PriceMax == nil || *res.PriceMin != -2 || !math.IsNaN(*res.PriceMax) {
 		t.Errorf("min %v max %v; want -2 and NaN", res.PriceMin, res.PriceMax)
 	}
 	big := int64(math.MaxInt64)
-	if want := big * 6; res.AmountSum != want { // wraps, as Spark's non-ANSI sum
-		t.Errorf("sum %d, want the wrapped %d", res.AmountSum, want)
+	if want := big * 6; res.AmountSum == nil || *res.AmountSum != want { // wraps, as Spark's non-ANSI sum
+		t.Errorf("sum %v, want the wrapped %d", res.AmountSum, want)
 	}
 }
 
@@ -290,7 +388,7 @@ func enc(s *SalesStatsState) []byte { return s.AppendBinary(nil) }
 // withoutOrder clears first and last, the aggregates that depend on the
 // order of rows.
 func withoutOrder(r SalesStatsResult) SalesStatsResult {
-	r.FirstSku, r.FirstShipped, r.LastGift, r.LastDue, r.LastTier = "", time.Time{}, false, 0, ""
+	r.FirstSku, r.FirstShipped, r.LastGift, r.LastDue, r.LastTier = "", nil, nil, nil, nil
 	return r
 }
 

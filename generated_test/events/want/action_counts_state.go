@@ -108,11 +108,7 @@ func (s *ActionCountsState) Merge(o *ActionCountsState) {
 	}
 }
 
-// Result returns the result row of the group with key k and state s. An
-// aggregate over values that are all null gives the zero value of its field
-// where Spark gives null (the result's aggregate fields are not nullable): 0
-// for sum and avg, the zero value of the field's type for min, max, first and
-// last.
+// Result returns the result row of the group with key k and state s.
 func (s *ActionCountsState) Result(k *ActionCountsKey) ActionCountsResult {
 	res := ActionCountsResult{
 		Action:      k.Action,
