@@ -220,11 +220,14 @@ func generate(prog *ir.Program, r *resolved, cfg Config) (*Output, error) {
 }
 
 // pkgPath is the import path of the package in dir: the module path plus
-// dir relative to the module root, or the directory's name outside a
-// module.
+// dir relative to the module root. Outside a module it is "_" and the
+// absolute directory ("_/tmp/out/time"), as the go command names such
+// packages: its last element still names the package, and it cannot be
+// mistaken for a package the generated code imports (a directory named
+// "time" is not the package time).
 func (r *resolved) pkgPath(dir string) string {
 	if r.modRoot == "" || !within(r.modRoot, dir) {
-		return filepath.Base(dir)
+		return "_" + path.Clean("/"+filepath.ToSlash(dir))
 	}
 	rel, _ := filepath.Rel(r.modRoot, dir)
 	if rel == "." {

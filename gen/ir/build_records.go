@@ -699,19 +699,13 @@ func (b *recordBuilder) integer(f *load.SchemaFile, n *load.SchemaNode) (*Scalar
 			ok = false
 			continue
 		}
-		v, inf := integerBound(m.Str, kw)
+		v := integerBound(m.Str, kw)
 		switch kw {
 		case "minimum", "exclusiveMinimum":
-			if inf < 0 {
-				continue // no bound within int64 anyway
-			}
 			if lo == nil || v.Cmp(lo) > 0 {
 				lo = v
 			}
 		default:
-			if inf > 0 {
-				continue
-			}
 			if hi == nil || v.Cmp(hi) < 0 {
 				hi = v
 			}
@@ -751,29 +745,39 @@ func (b *recordBuilder) integer(f *load.SchemaFile, n *load.SchemaNode) (*Scalar
 }
 
 // integerBound converts a JSON number used as keyword kw to the inclusive
-// integer bound it means. inf is -1 or +1 for a bound beyond ±2^63
-// (returned v is then nil).
-func integerBound(lit, kw string) (v *big.Int, inf int) {
-	const limit = 1 << 63
-	fv, err := strconv.ParseFloat(lit, 64)
-	if err != nil && !strings.Contains(err.Error(), "range") {
-		return nil, 0
-	}
+// integer bound it means, exactly. A number beyond ±2^64 stands for
+// ±2^64: outside the int64 range on the same side, which is all callers
+// need to know.
+func integerBound(lit, kw string) *big.Int {
+	limit := new(big.Int).Lsh(big.NewInt(1), 64)
+	fv, _ := strconv.ParseFloat(lit, 64)
 	switch {
-	case fv >= limit:
-		return nil, 1
-	case fv <= -limit:
-		return nil, -1
+	case fv >= 1<<64:
+		return limit
+	case fv <= -(1 << 64):
+		return limit.Neg(limit)
 	}
+	// |lit| < 2^64 (give or take float64 rounding): exact as a rational
+	// when written without an exponent; else through a 1024-bit float,
+	// exact for any mantissa a schema plausibly holds, and fast whatever
+	// the exponent.
 	var r *big.Rat
-	if len(lit) <= 64 && !strings.ContainsAny(lit, "eE") {
+	if len(lit) <= 1000 && !strings.ContainsAny(lit, "eE") {
 		r, _ = new(big.Rat).SetString(lit)
 	}
 	if r == nil {
-		// a tiny or exponent-written value: float64 precision is enough
-		// below 2^63 for anything but huge mantissas, and never loops.
 		r = new(big.Rat)
-		r.SetFloat64(fv)
+		if f, _, err := big.ParseFloat(lit, 10, 1024, big.ToNearestEven); err == nil && !f.IsInf() {
+			f.Rat(r)
+		}
+		if r.Sign() == 0 && strings.ContainsAny(strings.SplitN(strings.ToLower(lit), "e", 2)[0], "123456789") {
+			// A nonzero value too small for the float: its sign is
+			// all that matters.
+			r.SetFrac(big.NewInt(1), limit)
+			if strings.HasPrefix(lit, "-") {
+				r.Neg(r)
+			}
+		}
 	}
 	floor := new(big.Int).Quo(r.Num(), r.Denom()) // truncates toward zero
 	if r.Sign() < 0 && !r.IsInt() {
@@ -785,13 +789,13 @@ func integerBound(lit, kw string) (v *big.Int, inf int) {
 	}
 	switch kw {
 	case "minimum":
-		return ceil, 0
+		return ceil
 	case "exclusiveMinimum":
-		return floor.Add(floor, big.NewInt(1)), 0
+		return floor.Add(floor, big.NewInt(1))
 	case "maximum":
-		return floor, 0
+		return floor
 	default: // exclusiveMaximum
-		return ceil.Sub(ceil, big.NewInt(1)), 0
+		return ceil.Sub(ceil, big.NewInt(1))
 	}
 }
 

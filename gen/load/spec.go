@@ -1,7 +1,9 @@
 package load
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"io/fs"
 	"math"
 	"reflect"
@@ -160,7 +162,9 @@ func ParseSpec(display string, src []byte) (*SpecFile, diag.List) {
 	f := &SpecFile{Path: display, FSPath: display, Spec: new(spec.Pipeline), Src: src, nodes: map[string]node{}, bad: map[string]bool{}}
 	d := &specDecoder{f: f}
 	var doc yaml.Node
-	if err := yaml.Unmarshal(src, &doc); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	err := dec.Decode(&doc)
+	if err != nil && err != io.EOF {
 		d.diags.Add(yamlErrorPos(display, err), "", "%s", yamlErrorMsg(err))
 		f.Spec = nil
 		return f, d.diags
@@ -169,6 +173,17 @@ func ParseSpec(display string, src []byte) (*SpecFile, diag.List) {
 		d.diags.Add(diag.Pos{File: display, Line: 1, Col: 1}, "", "empty spec")
 		f.Spec = nil
 		return f, d.diags
+	}
+	// One pipeline per file: a second document ("---") is an error, not
+	// silently ignored.
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case err == io.EOF:
+	case err != nil:
+		d.diags.Add(yamlErrorPos(display, err), "", "%s", yamlErrorMsg(err))
+	case len(next.Content) > 0 && !(isNull(next.Content[0]) && next.Content[0].Value == ""):
+		d.diags.Add(diag.Pos{File: display, Line: next.Content[0].Line, Col: next.Content[0].Column}, "",
+			"a spec holds one YAML document (one pipeline); this is a second one: put each pipeline in its own file")
 	}
 	root := doc.Content[0]
 	d.decode(root, reflect.ValueOf(f.Spec).Elem(), "", diag.Pos{})
@@ -495,6 +510,10 @@ func (d *specDecoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 			continue
 		}
 		f, ok := byName[k.Value]
+		if !ok && k.Tag == "!!merge" {
+			d.errorf(k, path, "YAML merge keys (<<) are not supported: write the keys out")
+			continue
+		}
 		if !ok {
 			d.diags.AddHint(d.pos(k), path, diag.DidYouMean(k.Value, names), "unknown key %q", k.Value)
 			continue

@@ -221,6 +221,10 @@ func (b *builder) record(r *ir.Record) *Record {
 		return pr
 	}
 	b.claim(pr.DecoderName, o("the decoder"))
+	// The decoder file's other package-level names.
+	b.claim("New"+pr.DecoderName, o("the decoder constructor"))
+	b.claim("decode"+pr.GoName, o("the decoding function"))
+	b.claim("decode"+pr.GoName+"Keys", o("the decoder's member names"))
 	b.claim(pr.DeltaSchemaFunc, o("the Delta schema function"))
 	b.claim(pr.FingerprintConst, o("the fingerprint constant"))
 	return pr

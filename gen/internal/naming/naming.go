@@ -90,18 +90,17 @@ func word(w string) string {
 
 // Pascal returns s as an exported Go identifier: "device_id" → "DeviceID",
 // "sensor-reading" → "SensorReading", "ACTION" → "Action". It returns ""
-// when s has no letter or digit. A result that would start with a digit
-// gets an "X" in front ("1st" → "X1st").
+// when s has no letter or digit. A result that would not be exported,
+// because it starts with a digit or a letter without case, gets an "X" in
+// front ("1st" → "X1st", "名前" → "X名前").
 func Pascal(s string) string {
 	var b strings.Builder
 	for _, w := range Words(s) {
 		b.WriteString(word(w))
 	}
 	out := b.String()
-	if out != "" {
-		if r, _ := utf8.DecodeRuneInString(out); unicode.IsDigit(r) {
-			out = "X" + out
-		}
+	if out != "" && !token.IsExported(out) {
+		out = "X" + out
 	}
 	return out
 }
