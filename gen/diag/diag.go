@@ -122,12 +122,17 @@ func (l *List) Sort() {
 const MaxPrinted = 10
 
 // Error formats the first MaxPrinted diagnostics, one per line, then
-// "(and N more errors)" when some were left out.
+// "(and N more errors)" (or "(and 1 more error)") when some were left
+// out.
 func (l List) Error() string {
 	var b strings.Builder
 	for i, d := range l {
 		if i == MaxPrinted {
-			fmt.Fprintf(&b, "(and %d more errors)\n", len(l)-MaxPrinted)
+			if n := len(l) - MaxPrinted; n == 1 {
+				b.WriteString("(and 1 more error)\n")
+			} else {
+				fmt.Fprintf(&b, "(and %d more errors)\n", n)
+			}
 			break
 		}
 		b.WriteString(d.String())

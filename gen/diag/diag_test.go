@@ -66,3 +66,16 @@ func TestDidYouMean(t *testing.T) {
 		}
 	}
 }
+
+func TestListSingularMore(t *testing.T) {
+	var l List
+	for i := 1; i <= MaxPrinted+1; i++ {
+		l.Add(Pos{File: "s.yaml", Line: i, Col: 1}, "", "bad")
+	}
+	l.Sort()
+	got := l.Error()
+	want := "s.yaml:10:1: bad\n(and 1 more error)"
+	if len(got) < len(want) || got[len(got)-len(want):] != want {
+		t.Errorf("Error() ends with %q, want %q", got[max(0, len(got)-len(want)):], want)
+	}
+}

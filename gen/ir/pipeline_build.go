@@ -118,9 +118,20 @@ func (b *pipelineBuilder) oneOf(path string, keys []string, optional bool, what 
 			set = append(set, k)
 		}
 	}
+	// The path already names the node: say what it is only when the
+	// path does not ("steps[2]: step: ...", not "sink: sink: ...").
+	prefix := what + ": "
+	if path == what || strings.HasSuffix(path, "."+what) {
+		prefix = ""
+	}
 	switch {
 	case len(set) == 0 && !optional:
-		b.errorf(path, "%s: want one of %s", what, orList(keys))
+		if path != "" && !b.f.Has(path) {
+			// The node itself is missing: the loader already reported
+			// the missing required key.
+			return set
+		}
+		b.errorf(path, "%swant one of %s", prefix, orList(keys))
 	case len(set) > 1:
 		b.keyErrorf(joinPath(path, set[1]), "%s: %s and %s are exclusive, set only one", what, set[0], set[1])
 	}
