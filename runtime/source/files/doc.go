@@ -1,0 +1,72 @@
+// Package files is the file source of streamgen queries: Spark's
+// FileStreamSource for JSON-lines files, typed by a generated decoder.
+//
+// # Files and offsets
+//
+// A Source watches one input root (a storage.Storage) for files whose
+// names, relative to the root, match a glob (default "*": the files at the
+// top of the root). Every trigger lists the root and picks the files not
+// seen before, ordered by modification time then name (newest first with
+// LatestFirst), up to MaxFilesPerTrigger files and MaxBytesPerTrigger
+// bytes (at least one file). The picked files are written to the source
+// log in the query's checkpoint, sources/<i>/N (checkpoint.SourceLog, with
+// Spark's compaction), one entry per file:
+//
+//	v1
+//	{"path":"2026/11/a.jsonl","timestamp":1700000000000,"batchId":3}
+//
+// and the source's offset is the source-log batch, {"logOffset":3}: a
+// query batch reads the files of log batches (start, end]. The seen set is
+// rebuilt from the log at start, so a restart never reads a file twice
+// and never skips one. Paths in the log are relative to the root (not
+// Spark's absolute URIs), so an input directory can be moved or mounted
+// elsewhere without invalidating the checkpoint.
+//
+// A crash after the log entry of batch N is written and before the query
+// logs offsets/N leaves a pending log batch: the next LatestOffset returns
+// it again, with exactly the same files, instead of picking new ones.
+//
+// # Complete files only
+//
+// A file is read whole the first time it is listed, so a writer must make
+// each file appear complete: write it under a hidden or temporary name
+// (".name", "_name", "name.tmp" or "name._COPYING_", all ignored) or in
+// another directory of the same filesystem, then rename it into place, as
+// Spark requires. A file is read into memory whole. Files and directories whose names start with "." or "_"
+// are never read, nor are names ending in ".tmp" or "._COPYING_". A file
+// changed after it was read is not read again, nor is a new file with the
+// name of one read before (Spark's rule: names are the identity).
+//
+// # Globs
+//
+// The glob is slash-separated and relative to the root. Each segment is
+// matched with path.Match ("*", "?", "[a-z]", "\\*"), and a segment "**"
+// matches any number of directories, including none: "**/*.jsonl" is
+// every .jsonl file at any depth, "in/*/part-*.json" one level below in/.
+//
+// # Old files
+//
+// With MaxFileAge, a file whose modification time is older than the
+// newest file already read minus the age is ignored (Spark's
+// maxFileAge, relative to the newest file and not to the clock). Unlike
+// Spark there is no default age limit: nothing is skipped unless asked.
+// As in Spark, MaxFileAge is ignored when MaxFilesPerTrigger and
+// LatestFirst are both set. Each file skipped for its age is logged once.
+//
+// # Malformed lines
+//
+// Each non-empty line of a file is one JSON record; "\r\n" line ends, a
+// last line without a newline and a UTF-8 byte-order mark are accepted,
+// and blank lines are skipped. A line the decoder rejects is handled by
+// the OnMalformed policy: Quarantine (default) hands it, with its file,
+// line number, byte offset and error, to the Quarantine writer (see
+// FileQuarantine for the `_quarantine/` JSON-lines files); Drop counts it;
+// Fail stops the query with "files: <file>:<line>: <field>: <msg>".
+//
+// # Cleaning the source
+//
+// CleanSource(CleanArchive) moves the files of each committed batch to
+// SourceArchiveDir under the same relative path, and CleanDelete deletes
+// them. Cleaning is best effort, as in Spark: failures are logged and
+// never stop the query, and a file already moved or deleted is skipped.
+package files

@@ -1,0 +1,157 @@
+package files
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/streamgen/streamgen/runtime/streamimpl"
+)
+
+// Origin is where a row comes from.
+type Origin struct {
+	// File is the file's name relative to the source root.
+	File string
+	// Line is the 1-based line number.
+	Line int
+	// Offset is the byte offset of the line's start in the file.
+	Offset int64
+}
+
+// Stats counts what a Read read.
+type Stats struct {
+	// Rows is the number of rows handed to the callback.
+	Rows int64
+	// Malformed is the number of lines the decoder rejected: Quarantined
+	// plus Dropped.
+	Malformed int64
+	// Quarantined is the number of malformed lines quarantined.
+	Quarantined int64
+	// Dropped is the number of malformed lines dropped.
+	Dropped int64
+	// Bytes is the total size of the files read.
+	Bytes int64
+	// Files is the number of files read.
+	Files int64
+}
+
+// MalformedError is the error of a malformed line under FailMalformed:
+// "files: <file>:<line>: <field>: <msg>". It wraps the decoder's error.
+type MalformedError struct {
+	File string // the file's location (storage URL)
+	Line int
+	Err  error
+}
+
+// Error formats the error.
+func (e *MalformedError) Error() string {
+	return fmt.Sprintf("files: %s:%d: %s", e.File, e.Line, reason(e.Err))
+}
+
+// Unwrap returns the decoder's error.
+func (e *MalformedError) Unwrap() error { return e.Err }
+
+// reason formats a decode error as "<field>: <msg>" when it names a field.
+func reason(err error) string {
+	var de *streamimpl.DecodeError
+	if errors.As(err, &de) && de.Field != "" {
+		return de.Field + ": " + de.Msg
+	}
+	return err.Error()
+}
+
+// Read reads the batch (start, end]: the files of those source-log
+// batches in order, each line decoded into a row handed to fn with its
+// origin. *row is reused: it is valid only during the call, so fn copies
+// the value (strings stay valid: they live in the decoder's arena). One
+// decoder is made per Read. Malformed lines follow the OnMalformed policy;
+// quarantined ones are handed to the Quarantine writer at the end, once
+// every row was handed to fn. An error from fn stops the Read and is
+// returned as is.
+func (s *Source[T]) Read(ctx context.Context, start, end json.RawMessage, fn func(row *T, origin Origin) error) (Stats, error) {
+	var st Stats
+	from, err := ParseOffset(start)
+	if err != nil {
+		return st, err
+	}
+	to, err := ParseOffset(end)
+	if err != nil {
+		return st, err
+	}
+	entries, err := s.Files(ctx, start, end)
+	if err != nil {
+		return st, err
+	}
+	dec := s.newDecoder()
+	var row T
+	var bad []QuarantineRecord
+	for _, e := range entries {
+		data, err := s.store.Read(ctx, e.Path)
+		if err != nil {
+			if ctx.Err() != nil {
+				return st, ctx.Err()
+			}
+			return st, fmt.Errorf("files: read %s, listed in source-log batch %d: %w", s.store.URL(e.Path), e.BatchID, err)
+		}
+		st.Files++
+		st.Bytes += int64(len(data))
+		data, off := trimBOM(data)
+		line := 0
+		for len(data) > 0 {
+			line++
+			n := bytes.IndexByte(data, '\n')
+			var rec []byte
+			if n < 0 {
+				rec, data = data, nil
+			} else {
+				rec, data = data[:n], data[n+1:]
+			}
+			lineOff := off
+			off += int64(len(rec)) + 1
+			rec = bytes.TrimSuffix(rec, []byte{'\r'})
+			if len(bytes.TrimSpace(rec)) == 0 {
+				continue
+			}
+			if line&1023 == 0 && ctx.Err() != nil {
+				return st, ctx.Err()
+			}
+			if err := dec.Decode(rec, &row); err != nil {
+				st.Malformed++
+				switch s.cfg.malformed {
+				case FailMalformed:
+					return st, &MalformedError{File: s.store.URL(e.Path), Line: line, Err: err}
+				case DropMalformed:
+					st.Dropped++
+				default:
+					st.Quarantined++
+					bad = append(bad, QuarantineRecord{
+						Raw: bytes.Clone(rec), File: s.store.URL(e.Path), Line: line, Offset: lineOff, Err: err.Error(),
+					})
+				}
+				continue
+			}
+			st.Rows++
+			if err := fn(&row, Origin{File: e.Path, Line: line, Offset: lineOff}); err != nil {
+				return st, err
+			}
+		}
+	}
+	if len(bad) > 0 {
+		err := s.cfg.quarantine.Quarantine(ctx, QuarantineBatch{Source: s.index, StartLogOffset: from, EndLogOffset: to, Records: bad})
+		if err != nil {
+			return st, fmt.Errorf("files: quarantine %d malformed lines of log batches (%d, %d]: %w", len(bad), from, to, err)
+		}
+	}
+	return st, nil
+}
+
+// trimBOM drops a UTF-8 byte-order mark and returns the offset of what
+// remains.
+func trimBOM(data []byte) ([]byte, int64) {
+	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
+		return data[3:], 3
+	}
+	return data, 0
+}
