@@ -65,16 +65,20 @@ func TestGenerate(t *testing.T) {
 	for _, f := range out.Files {
 		paths = append(paths, f.Path)
 	}
-	if diff := cmp.Diff([]string{"event.go", "event_decode.go", "streamgen.go"}, paths); diff != "" {
+	if diff := cmp.Diff([]string{"action_log_pipeline.go", "cmd/action-log/main.go", "event.go", "event_decode.go", "streamgen.go"}, paths); diff != "" {
 		t.Errorf("files (-want +got):\n%s", diff)
 	}
 	// Sources are module-relative wherever generate runs.
 	for _, f := range out.Files {
 		want := "// source: schemas/event.json\n"
-		if f.Path == "streamgen.go" {
+		pkg := "\npackage actionlog\n"
+		switch f.Path {
+		case "streamgen.go", "action_log_pipeline.go":
 			want = "// source: pipelines/action_log.yaml\n"
+		case "cmd/action-log/main.go":
+			want, pkg = "// source: pipelines/action_log.yaml\n", "\npackage main\n"
 		}
-		if got := string(f.Content); !strings.Contains(got, "DO NOT EDIT.\n"+want) || !strings.Contains(got, "\npackage actionlog\n") {
+		if got := string(f.Content); !strings.Contains(got, "DO NOT EDIT.\n"+want) || !strings.Contains(got, pkg) {
 			t.Errorf("%s starts:\n%.200s", f.Path, got)
 		}
 	}

@@ -8,6 +8,8 @@ package generated
 
 //go:generate go run ../cmd/streamgen generate --omit-version -o aggregates/want aggregates/streamgen.yaml
 //go:generate go run ../cmd/streamgen generate --omit-version -o all_types/want all_types/streamgen.yaml
+//go:generate go run ../cmd/streamgen generate --omit-version -o console/want console/streamgen.yaml
 //go:generate go run ../cmd/streamgen generate --omit-version -o device_status/want device_status/streamgen.yaml
 //go:generate go run ../cmd/streamgen generate --omit-version -o events/want events/streamgen.yaml
+//go:generate go run ../cmd/streamgen generate --omit-version -o filters/want filters/streamgen.yaml
 //go:generate go run ../cmd/streamgen generate --omit-version -o sensor_readings/want sensor_readings/streamgen.yaml

@@ -3,6 +3,7 @@ package generated_test
 import (
 	"bytes"
 	"context"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -47,32 +48,36 @@ func generate(t *testing.T, dir string) *gen.Output {
 	return out
 }
 
-// readWant returns the generated files of a want/ directory (those whose
-// first line is the streamgen marker), by name.
+// readWant returns the generated files of a want/ directory and its
+// subdirectories (cmd/<pipeline>/main.go), those whose first line is the
+// streamgen marker, by slash-separated path.
 func readWant(t *testing.T, dir string) map[string]string {
 	t.Helper()
 	files := map[string]string{}
-	entries, err := os.ReadDir(dir)
-	if err != nil && !os.IsNotExist(err) {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		name := filepath.Join(dir, e.Name())
+	err := filepath.WalkDir(dir, func(name string, e fs.DirEntry, err error) error {
+		if err != nil {
+			if os.IsNotExist(err) && name == dir {
+				return nil
+			}
+			return err
+		}
 		if e.IsDir() || !strings.HasSuffix(e.Name(), ".go") {
-			continue
+			return nil
 		}
 		ok, err := gen.IsGenerated(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !ok {
-			continue // hand-written, such as behavior_test.go
+		if err != nil || !ok {
+			return err // hand-written, such as behavior_test.go, when !ok
 		}
 		data, err := os.ReadFile(name)
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
-		files[e.Name()] = string(data)
+		rel, _ := filepath.Rel(dir, name)
+		files[filepath.ToSlash(rel)] = string(data)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	return files
 }

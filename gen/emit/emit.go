@@ -1,6 +1,7 @@
 // Package emit renders planned files (gen/plan) as Go source with
 // jennifer. There is one emitter file per generated concept (record.go,
-// enum.go, deltaschema.go, streamgen.go, decode*.go, state.go); each is a
+// enum.go, deltaschema.go, streamgen.go, decode*.go, state.go,
+// pipeline.go, main.go); each is a
 // set of small functions returning jen.Code, with a comment showing the
 // Go they emit. Emitters never invent names: every identifier comes from the
 // plan.
@@ -46,6 +47,19 @@ var importNames = []struct{ path, name string }{
 	{"github.com/streamgen/streamgen/runtime/state", "state"},
 	{"github.com/streamgen/streamgen/runtime/window", "window"},
 	{"github.com/streamgen/streamgen/runtime/trigger", "trigger"},
+	{"github.com/streamgen/streamgen/runtime/source/files", "files"},
+	{"github.com/streamgen/streamgen/runtime/sink/deltasink", "deltasink"},
+	{"github.com/streamgen/streamgen/runtime/sink/memory", "memory"},
+	{"github.com/streamgen/streamgen/runtime/sink/console", "console"},
+	{"github.com/streamgen/streamgen/runtime/monitor", "monitor"},
+	{"encoding/json", "json"},
+	{"flag", "flag"},
+	{"log/slog", "slog"},
+	{"net", "net"},
+	{"net/http", "http"},
+	{"os", "os"},
+	{"os/signal", "signal"},
+	{"syscall", "syscall"},
 	{"context", "context"},
 	{"errors", "errors"},
 	{"fmt", "fmt"},
@@ -92,6 +106,12 @@ func (e *InternalError) Unwrap() error { return e.Err }
 // File builds the jen file of f, a file of the package p.
 func File(p *plan.Plan, f *plan.File, opts Options) (*jen.File, error) {
 	jf := jen.NewFilePathName(p.PkgPath, p.PkgName)
+	if (f.Kind == plan.KindPipeline || f.Kind == plan.KindMain) && p.Runnable == nil {
+		return nil, fmt.Errorf("no runnable pipeline planned for %s files", f.Kind)
+	}
+	if f.Kind == plan.KindMain {
+		jf = jen.NewFilePathName(p.PkgPath+"/"+p.Runnable.MainDir, "main")
+	}
 	for _, in := range importNames {
 		jf.ImportName(in.path, in.name)
 	}
@@ -103,6 +123,10 @@ func File(p *plan.Plan, f *plan.File, opts Options) (*jen.File, error) {
 		streamgenFile(jf, p, f)
 	case plan.KindState:
 		stateFile(jf, p.Aggregation)
+	case plan.KindPipeline:
+		pipelineFile(jf, p)
+	case plan.KindMain:
+		mainFile(jf, p)
 	case plan.KindDecode:
 		if err := decodeFile(jf, f.Record); err != nil {
 			return nil, err

@@ -167,8 +167,8 @@ func TestGroupImports(t *testing.T) {
 
 func TestUnknownKind(t *testing.T) {
 	p := shopPlan(t)
-	_, err := Render(p, &plan.File{Path: "x_pipeline.go", Kind: plan.KindPipeline}, Options{})
-	if err == nil || !strings.Contains(err.Error(), "streamgen: internal error: x_pipeline.go: no emitter for pipeline files") {
+	_, err := Render(p, &plan.File{Path: "x_other.go", Kind: plan.FileKind("other")}, Options{})
+	if err == nil || !strings.Contains(err.Error(), "streamgen: internal error: x_other.go: no emitter for other files") {
 		t.Errorf("Render = %v", err)
 	}
 }

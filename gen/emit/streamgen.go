@@ -51,6 +51,12 @@ func packageDoc(p *plan.Plan) string {
 			}
 		}
 	}
+	switch {
+	case p.Runnable != nil:
+		fmt.Fprintf(&b, "\n%s\n", wrap(fmt.Sprintf("%s(ctx, %s()) returns the pipeline's query (%s); the command in %s runs it.", p.Runnable.New, p.Runnable.DefaultConfig, fileBaseOf(p, plan.KindPipeline), p.Runnable.MainDir)))
+	case len(p.Unsupported) > 0:
+		fmt.Fprintf(&b, "\n%s\n", wrap("The runnable pipeline for this spec comes with "+joinAnd(p.Unsupported)+": until then only its types are generated."))
+	}
 	b.WriteString("\nDo not edit it: change the spec or the schemas, then regenerate with\n`go generate` (which runs `streamgen generate`).")
 	return commentLines(b.String())
 }
@@ -74,4 +80,25 @@ func versionHandshake(genVersion int) jen.Code {
 		jen.Comment("Verify that the streamgen runtime is sufficiently up-to-date."),
 		enforce(jen.Qual(streamimplPath, "MaxVersion").Op("-").Lit(genVersion)),
 	)
+}
+
+// fileBaseOf returns the path of p's first file of kind k.
+func fileBaseOf(p *plan.Plan, k plan.FileKind) string {
+	for _, f := range p.Files {
+		if f.Kind == k {
+			return f.Path
+		}
+	}
+	return ""
+}
+
+// joinAnd joins "a", "b", "c" as "a, b and c".
+func joinAnd(list []string) string {
+	switch len(list) {
+	case 0:
+		return ""
+	case 1:
+		return list[0]
+	}
+	return strings.Join(list[:len(list)-1], ", ") + " and " + list[len(list)-1]
 }

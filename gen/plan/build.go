@@ -160,6 +160,7 @@ func (b *builder) build(prog *ir.Program) *Plan {
 		}
 	}
 	b.planAggregation(p)
+	b.planRunnable(p)
 	sort.Slice(p.Files, func(i, j int) bool { return p.Files[i].Path < p.Files[j].Path })
 	return p
 }

@@ -34,8 +34,11 @@
 //   - Files: <record_snake>.go (KindRecord), <record_snake>_decode.go
 //     (KindDecode, when Config.Decoders, for decoded records),
 //     streamgen.go (KindStreamgen), <pipeline>_state.go (KindState, for
-//     a pipeline with a groupBy: see Aggregation),
-//     sorted by path. A record whose snake name would make a test file or
+//     a pipeline with a groupBy: see Aggregation), and for a stateless
+//     pipeline <pipeline>_pipeline.go (KindPipeline: the constructor) and
+//     cmd/<pipeline-name>/main.go (KindMain: package main; not for a
+//     package outside a module, which cannot be imported): see Runnable.
+//     Sorted by path. A record whose snake name would make a test file or
 //     a build-constrained file (event_test, reading_linux) or collide with
 //     streamgen.go gets "_record" appended.
 package plan
@@ -64,6 +67,11 @@ type Plan struct {
 	// Aggregation is the key and state shape of the pipeline's groupBy
 	// (a KindState file), or nil.
 	Aggregation *Aggregation
+	// Runnable is the constructor and main package of the pipeline (the
+	// KindPipeline and KindMain files), or nil when it uses a feature
+	// generated pipelines do not run yet: Unsupported lists them.
+	Runnable    *Runnable
+	Unsupported []string
 	// Files are the files to generate, sorted by Path.
 	Files []*File
 }

@@ -55,7 +55,11 @@ func TestGenerateCheckDiff(t *testing.T) {
 	scaffold(t)
 	spec := "pipelines/action_counts.yaml"
 	out := "internal/actioncounts"
-	if r := run("diff", "-o", out, spec); r.code != ExitError || r.stdout != "missing  internal/actioncounts/action_counts_event.go\nmissing  internal/actioncounts/action_counts_event_decode.go\nmissing  internal/actioncounts/streamgen.go\n" {
+	if r := run("diff", "-o", out, spec); r.code != ExitError || r.stdout != "missing  internal/actioncounts/action_counts_event.go\n"+
+		"missing  internal/actioncounts/action_counts_event_decode.go\n"+
+		"missing  internal/actioncounts/action_counts_pipeline.go\n"+
+		"missing  internal/actioncounts/cmd/action-counts/main.go\n"+
+		"missing  internal/actioncounts/streamgen.go\n" {
 		t.Errorf("diff before generate: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
 	mustRun(t, "check", spec)

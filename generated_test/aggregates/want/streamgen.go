@@ -7,6 +7,9 @@
 //   - Sale, from generated_test/aggregates/schemas/sale.json
 //   - SalesStatsResult, from generated_test/aggregates/streamgen.yaml
 //
+// The runnable pipeline for this spec comes with aggregations (the state
+// store): until then only its types are generated.
+//
 // Do not edit it: change the spec or the schemas, then regenerate with
 // `go generate` (which runs `streamgen generate`).
 package salesstats

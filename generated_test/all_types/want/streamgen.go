@@ -7,6 +7,9 @@
 //   - GeoLocation, from generated_test/all_types/schemas/order.json
 //   - Order, from generated_test/all_types/schemas/order.json
 //
+// NewAllTypes(ctx, DefaultAllTypesConfig()) returns the pipeline's query
+// (all_types_pipeline.go); the command in cmd/all-types runs it.
+//
 // Do not edit it: change the spec or the schemas, then regenerate with
 // `go generate` (which runs `streamgen generate`).
 package alltypes

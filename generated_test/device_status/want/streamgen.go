@@ -6,6 +6,9 @@
 //
 //   - DeviceStatus, from generated_test/device_status/schemas/device_status.json
 //
+// NewDeviceStatus(ctx, DefaultDeviceStatusConfig()) returns the pipeline's
+// query (device_status_pipeline.go); the command in cmd/device-status runs it.
+//
 // Do not edit it: change the spec or the schemas, then regenerate with
 // `go generate` (which runs `streamgen generate`).
 package devicestatus

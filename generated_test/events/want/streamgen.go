@@ -7,6 +7,9 @@
 //   - ActionCountsResult, from generated_test/events/streamgen.yaml
 //   - Event, from generated_test/events/schemas/event.json
 //
+// The runnable pipeline for this spec comes with aggregations (the state
+// store): until then only its types are generated.
+//
 // Do not edit it: change the spec or the schemas, then regenerate with
 // `go generate` (which runs `streamgen generate`).
 package actioncounts

@@ -1,0 +1,659 @@
+package emit
+
+import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"sort"
+	"strings"
+
+	"github.com/dave/jennifer/jen"
+
+	"github.com/streamgen/streamgen/gen/ir"
+	"github.com/streamgen/streamgen/gen/plan"
+)
+
+// Import paths of the runtime packages a pipeline file uses.
+const (
+	checkpointPath = "github.com/streamgen/streamgen/runtime/checkpoint"
+	consolePath    = "github.com/streamgen/streamgen/runtime/sink/console"
+	contextPath    = "context"
+	deltasinkPath  = "github.com/streamgen/streamgen/runtime/sink/deltasink"
+	filesPath      = "github.com/streamgen/streamgen/runtime/source/files"
+	fmtPath        = "fmt"
+	memoryPath     = "github.com/streamgen/streamgen/runtime/sink/memory"
+	monitorPath    = "github.com/streamgen/streamgen/runtime/monitor"
+	osPath         = "os"
+	slogPath       = "log/slog"
+	storagePath    = "github.com/streamgen/streamgen/runtime/storage"
+	streamPath     = "github.com/streamgen/streamgen/runtime/stream"
+	triggerPath    = "github.com/streamgen/streamgen/runtime/trigger"
+)
+
+// pipelineFile emits <pipeline>_pipeline.go: the config, its defaults,
+// the constructor and the step functions.
+func pipelineFile(jf *jen.File, p *plan.Plan) {
+	r := p.Runnable
+	pl := p.Pipeline
+	jf.Add(configType(r, pl))
+	jf.Line()
+	jf.Add(defaultConfig(r, pl))
+	jf.Line()
+	jf.Add(newPipeline(r, pl))
+	jf.Line()
+	jf.Add(tempCheckpointType(r))
+	jf.Line()
+	jf.Add(rowFunc(r, pl))
+	for _, st := range r.Steps {
+		for _, c := range stepFuncs(st) {
+			jf.Line()
+			jf.Add(c)
+		}
+	}
+}
+
+// quarantines reports whether the pipeline writes malformed lines to a
+// quarantine.
+func quarantines(pl *ir.Pipeline) bool { return pl.Source.OnMalformed == ir.Quarantine }
+
+// configType emits the config struct:
+//
+//	// DeviceStatusConfig is how NewDeviceStatus runs the device_status
+//	// pipeline. DefaultDeviceStatusConfig returns the spec's settings.
+//	type DeviceStatusConfig struct {
+//		SourcePath     string
+//		SinkPath       string
+//		CheckpointPath string
+//		QuarantinePath string
+//		Trigger        trigger.Trigger
+//		Logger         *slog.Logger
+//	}
+func configType(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
+	var fields []jen.Code
+	field := func(text string, name string, typ jen.Code) {
+		fields = append(fields, doc(wrap(text)), jen.Id(name).Add(typ))
+	}
+	src := "SourcePath is the directory the files source reads"
+	if r.SourceGlob != "" {
+		src += fmt.Sprintf(", the files matching %q below it", r.SourceGlob)
+	} else {
+		src += ", the files at its top"
+	}
+	src += " (names starting with \".\" or \"_\" are skipped: write a file under such a name, then rename it into place)."
+	field(src, "SourcePath", jen.String())
+	switch pl.Sink.Kind {
+	case ir.SinkDelta:
+		field("SinkPath is the directory of the Delta table the rows are appended to.", "SinkPath", jen.String())
+	case ir.SinkMemory:
+		field("Sink is the memory sink the rows go to: read them back with Sink.Rows. Nil means a new sink that nobody reads.", "Sink", jen.Op("*").Qual(memoryPath, "Sink").Types(jen.Id(r.Output.GoName)))
+	case ir.SinkConsole:
+		field("Console is where the console sink prints each batch; nil means os.Stdout.", "Console", jen.Qual("io", "Writer"))
+	}
+	field("CheckpointPath is the query's checkpoint directory; empty means a new temporary directory (the query then starts afresh).", "CheckpointPath", jen.String())
+	if quarantines(pl) {
+		beside := "the checkpoint"
+		if pl.Sink.Kind == ir.SinkDelta {
+			beside = "SinkPath (the underscore hides it from Delta readers)"
+		}
+		field("QuarantinePath is the directory whose _quarantine/ subdirectory receives the malformed input lines, as JSON lines; empty means "+beside+".", "QuarantinePath", jen.String())
+	}
+	field("Trigger says when micro-batches run.", "Trigger", jen.Qual(triggerPath, "Trigger"))
+	field("Logger receives the query's logs; nil means slog.Default().", "Logger", jen.Op("*").Qual(slogPath, "Logger"))
+	field("Listeners are registered on the query (stream.Listeners), such as a monitor.Metrics.", "Listeners", jen.Index().Qual(streamPath, "Listener"))
+	return jen.Add(doc(wrap(fmt.Sprintf("%s is how %s runs the %s pipeline. %s returns the settings of the spec; paths are relative to the working directory.", r.Config, r.New, pl.Name, r.DefaultConfig)))).
+		Line().Type().Id(r.Config).Struct(fields...)
+}
+
+// defaultConfig emits the spec's settings:
+//
+//	// DefaultDeviceStatusConfig returns the settings of the spec.
+//	func DefaultDeviceStatusConfig() DeviceStatusConfig {
+//		return DeviceStatusConfig{
+//			SourcePath:     "data/iot_status",
+//			SinkPath:       "tables/iot_status",
+//			CheckpointPath: "checkpoints/iot_status",
+//			Trigger:        trigger.AvailableNow(),
+//		}
+//	}
+func defaultConfig(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
+	vals := jen.Dict{jen.Id("SourcePath"): jen.Lit(r.SourceRoot)}
+	switch pl.Sink.Kind {
+	case ir.SinkDelta:
+		vals[jen.Id("SinkPath")] = jen.Lit(pl.Sink.Delta.Path)
+	case ir.SinkMemory:
+		vals[jen.Id("Sink")] = jen.Qual(memoryPath, "New").Types(jen.Id(r.Output.GoName)).Call(jen.Qual(memoryPath, "Name").Call(jen.Lit(memoryName(pl))))
+	}
+	if pl.Checkpoint != "" {
+		vals[jen.Id("CheckpointPath")] = jen.Lit(pl.Checkpoint)
+	}
+	vals[jen.Id("Trigger")] = triggerCode(pl.Trigger)
+	return jen.Comment(fmt.Sprintf("// %s returns the settings of the spec.", r.DefaultConfig)).Line().
+		Func().Id(r.DefaultConfig).Params().Id(r.Config).Block(
+		jen.Return(jen.Id(r.Config).Values(vals)),
+	)
+}
+
+func memoryName(pl *ir.Pipeline) string {
+	if pl.Sink.Memory != nil && pl.Sink.Memory.Name != "" {
+		return pl.Sink.Memory.Name
+	}
+	return pl.Name
+}
+
+// triggerCode emits the spec's trigger: trigger.AvailableNow(),
+// trigger.ProcessingTime(10 * time.Second), …
+func triggerCode(t ir.Trigger) jen.Code {
+	switch t.Kind {
+	case ir.TriggerProcessingTime:
+		return jen.Qual(triggerPath, "ProcessingTime").Call(durationCode(t.Interval))
+	case ir.TriggerOnce:
+		return jen.Qual(triggerPath, "Once").Call()
+	case ir.TriggerAvailableNow:
+		return jen.Qual(triggerPath, "AvailableNow").Call()
+	}
+	return jen.Qual(triggerPath, "Default").Call()
+}
+
+// wrapErr emits `if err != nil { return nil, fmt.Errorf("<name>: <what>: %w", err) }`.
+func wrapErr(pl *ir.Pipeline, what string, args ...jen.Code) jen.Code {
+	return jen.If(jen.Err().Op("!=").Nil()).Block(
+		jen.Return(jen.Nil(), jen.Qual(fmtPath, "Errorf").Call(append(append([]jen.Code{jen.Lit(pl.Name + ": " + what + ": %w")}, args...), jen.Err())...)),
+	)
+}
+
+// newPipeline emits the constructor:
+//
+//	// NewDeviceStatus returns the device_status query, not started: …
+//	func NewDeviceStatus(ctx context.Context, cfg DeviceStatusConfig) (*stream.Query, error) {
+//		logger := cfg.Logger
+//		…
+//		cp, err := checkpoint.Open(ctx, cpStore, checkpoint.Logger(logger))
+//		src, err := files.New[DeviceStatus](ctx, srcStore, cp, 0, …)
+//		sink, err := deltasink.New[DeviceStatus](delta.Open(sinkStore), DeviceStatusDeltaSchema(), …)
+//		run := func(ctx context.Context, b *stream.Batch) (stream.BatchResult, error) {…}
+//		return stream.NewQuery(cp, []stream.Source{src}, run, …)
+//	}
+func newPipeline(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
+	var body []jen.Code
+	add := func(c ...jen.Code) { body = append(body, c...) }
+	add(jen.Id("listeners").Op(":=").Append(jen.Index().Qual(streamPath, "Listener").Parens(jen.Nil()), jen.Id("cfg").Dot("Listeners").Op("...")))
+	add(
+		jen.Id("logger").Op(":=").Id("cfg").Dot("Logger"),
+		jen.If(jen.Id("logger").Op("==").Nil()).Block(jen.Id("logger").Op("=").Qual(slogPath, "Default").Call()),
+	)
+	// The checkpoint.
+	add(
+		jen.If(jen.Id("cfg").Dot("CheckpointPath").Op("==").Lit("")).Block(
+			jen.List(jen.Id("dir"), jen.Err()).Op(":=").Qual(osPath, "MkdirTemp").Call(jen.Lit(""), jen.Lit(strings.ReplaceAll(pl.Name, "_", "-")+"-checkpoint-*")),
+			wrapErr(pl, "temporary checkpoint"),
+			jen.Id("logger").Dot("Info").Call(jen.Lit("using a temporary checkpoint"), jen.Lit("path"), jen.Id("dir")),
+			jen.Id("cfg").Dot("CheckpointPath").Op("=").Id("dir"),
+			tempCleanup(r, pl),
+		),
+		jen.List(jen.Id("cpStore"), jen.Err()).Op(":=").Qual(storagePath, "NewLocal").Call(jen.Id("cfg").Dot("CheckpointPath")),
+		wrapErr(pl, "checkpoint %s", jen.Id("cfg").Dot("CheckpointPath")),
+		jen.List(jen.Id("cp"), jen.Err()).Op(":=").Qual(checkpointPath, "Open").Call(jen.Id("ctx"), jen.Id("cpStore"), jen.Qual(checkpointPath, "Logger").Call(jen.Id("logger"))),
+		wrapErr(pl, "checkpoint %s", jen.Id("cfg").Dot("CheckpointPath")),
+	)
+	// The sink's store (a Delta table) before the source: the quarantine
+	// defaults to it.
+	if pl.Sink.Kind == ir.SinkDelta {
+		add(
+			jen.List(jen.Id("sinkStore"), jen.Err()).Op(":=").Qual(storagePath, "NewLocal").Call(jen.Id("cfg").Dot("SinkPath")),
+			wrapErr(pl, "sink %s", jen.Id("cfg").Dot("SinkPath")),
+		)
+	}
+	add(sourceCode(r, pl)...)
+	add(sinkCode(r, pl)...)
+	add(runnerCode(r, pl))
+	add(jen.Return(jen.Qual(streamPath, "NewQuery").Call(
+		jen.Id("cp"),
+		jen.Index().Qual(streamPath, "Source").Values(jen.Id("src")),
+		jen.Id("run"),
+		jen.Line().Qual(streamPath, "Name").Call(jen.Lit(pl.Name)),
+		jen.Qual(streamPath, "Trigger").Call(jen.Id("cfg").Dot("Trigger")),
+		jen.Qual(streamPath, "Logger").Call(jen.Id("logger")),
+		jen.Qual(streamPath, "SinkDescription").Call(jen.Id("sink").Dot("Description").Call()),
+		jen.Qual(streamPath, "Listeners").Call(jen.Id("listeners").Op("...")),
+		jen.Line(),
+	)))
+	text := fmt.Sprintf("%s returns the %s query, not started: the files of cfg.SourcePath decoded as %s", r.New, pl.Name, r.Source.GoName)
+	if len(r.Steps) > 0 {
+		text += fmt.Sprintf(", through the spec's steps (%s)", r.Row)
+	}
+	switch pl.Sink.Kind {
+	case ir.SinkDelta:
+		text += fmt.Sprintf(", appended as %s rows to the Delta table at cfg.SinkPath, exactly once per batch", r.Output.GoName)
+	case ir.SinkMemory:
+		text += fmt.Sprintf(", added as %s rows to cfg.Sink", r.Output.GoName)
+	case ir.SinkConsole:
+		text += fmt.Sprintf(", printed as %s rows to cfg.Console", r.Output.GoName)
+	}
+	text += ". Malformed lines are " + map[ir.OnMalformed]string{
+		ir.Quarantine: "written to _quarantine/ under cfg.QuarantinePath",
+		ir.Drop:       "dropped (and counted)",
+		ir.Fail:       "an error that stops the query",
+	}[pl.Source.OnMalformed] + ". Start runs the query; Stop ends it after the current batch."
+	return jen.Add(doc(wrap(text))).Line().
+		Func().Id(r.New).Params(jen.Id("ctx").Qual(contextPath, "Context"), jen.Id("cfg").Id(r.Config)).
+		Params(jen.Op("*").Qual(streamPath, "Query"), jen.Error()).Block(body...)
+}
+
+// tempCleanup emits the removal of a temporary checkpoint when the
+// query ends without an error (Spark's rule), unless malformed lines are
+// quarantined into it:
+//
+//	listeners = append(listeners, statusConsoleTempCheckpoint{dir: dir, logger: logger})
+func tempCleanup(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
+	add := jen.Id("listeners").Op("=").Append(jen.Id("listeners"), jen.Id(r.TempCheckpoint).Values(jen.Dict{jen.Id("dir"): jen.Id("dir"), jen.Id("logger"): jen.Id("logger")}))
+	if quarantines(pl) && pl.Sink.Kind != ir.SinkDelta {
+		return jen.If(jen.Id("cfg").Dot("QuarantinePath").Op("!=").Lit("")).Block(add)
+	}
+	return add
+}
+
+// tempCheckpointType emits the listener removing a temporary checkpoint:
+//
+//	// statusConsoleTempCheckpoint removes a temporary checkpoint …
+//	type statusConsoleTempCheckpoint struct {
+//		dir    string
+//		logger *slog.Logger
+//	}
+//
+//	func (c statusConsoleTempCheckpoint) OnTerminated(e stream.TerminatedEvent) {…}
+func tempCheckpointType(r *plan.Runnable) jen.Code {
+	return jen.Add(doc(wrap(fmt.Sprintf("%s removes a temporary checkpoint when the query ends without an error, as Spark does; a failed query keeps it for inspection.", r.TempCheckpoint)))).Line().
+		Type().Id(r.TempCheckpoint).Struct(
+		jen.Id("dir").String(),
+		jen.Id("logger").Op("*").Qual(slogPath, "Logger"),
+	).Line().Line().
+		Comment("// OnTerminated implements stream.ListenerTerminated.").Line().
+		Func().Params(jen.Id("c").Id(r.TempCheckpoint)).Id("OnTerminated").Params(jen.Id("e").Qual(streamPath, "TerminatedEvent")).Block(
+		jen.If(jen.Id("e").Dot("Err").Op("!=").Nil()).Block(
+			jen.Id("c").Dot("logger").Dot("Info").Call(jen.Lit("keeping the temporary checkpoint of the failed query"), jen.Lit("path"), jen.Id("c").Dot("dir")),
+			jen.Return(),
+		),
+		jen.If(jen.Err().Op(":=").Qual(osPath, "RemoveAll").Call(jen.Id("c").Dot("dir")), jen.Err().Op("!=").Nil()).Block(
+			jen.Id("c").Dot("logger").Dot("Warn").Call(jen.Lit("removing the temporary checkpoint"), jen.Lit("err"), jen.Err()),
+		),
+	)
+}
+
+// sourceCode emits the files source:
+//
+//	srcStore, err := storage.NewLocal(cfg.SourcePath)
+//	…
+//	src, err := files.New[DeviceStatus](ctx, srcStore, cp, 0,
+//		func() streamimpl.Decoder[DeviceStatus] { return NewDeviceStatusDecoder() },
+//		files.Logger(logger), files.MaxFilesPerTrigger(1), …)
+func sourceCode(r *plan.Runnable, pl *ir.Pipeline) []jen.Code {
+	fs := pl.Source.Files
+	var out []jen.Code
+	out = append(out,
+		jen.List(jen.Id("srcStore"), jen.Err()).Op(":=").Qual(storagePath, "NewLocal").Call(jen.Id("cfg").Dot("SourcePath")),
+		wrapErr(pl, "source %s", jen.Id("cfg").Dot("SourcePath")),
+	)
+	opts := []jen.Code{jen.Qual(filesPath, "Logger").Call(jen.Id("logger"))}
+	if r.SourceGlob != "" {
+		opts = append(opts, jen.Qual(filesPath, "Glob").Call(jen.Lit(r.SourceGlob)))
+	}
+	if fs.MaxFilesPerTrigger > 0 {
+		opts = append(opts, jen.Qual(filesPath, "MaxFilesPerTrigger").Call(jen.Lit(fs.MaxFilesPerTrigger)))
+	}
+	if fs.MaxBytesPerTrigger > 0 {
+		opts = append(opts, jen.Qual(filesPath, "MaxBytesPerTrigger").Call(jen.Lit(int(fs.MaxBytesPerTrigger))))
+	}
+	if fs.LatestFirst {
+		opts = append(opts, jen.Qual(filesPath, "LatestFirst").Call(jen.True()))
+	}
+	if fs.MaxFileAge > 0 {
+		opts = append(opts, jen.Qual(filesPath, "MaxFileAge").Call(durationCode(fs.MaxFileAge)))
+	}
+	switch pl.Source.OnMalformed {
+	case ir.Quarantine:
+		qdir := "CheckpointPath"
+		if pl.Sink.Kind == ir.SinkDelta {
+			qdir = "SinkPath"
+		}
+		out = append(out,
+			jen.Id("qpath").Op(":=").Id("cfg").Dot("QuarantinePath"),
+			jen.If(jen.Id("qpath").Op("==").Lit("")).Block(jen.Id("qpath").Op("=").Id("cfg").Dot(qdir)),
+			jen.List(jen.Id("qStore"), jen.Err()).Op(":=").Qual(storagePath, "NewLocal").Call(jen.Id("qpath")),
+			wrapErr(pl, "quarantine %s", jen.Id("qpath")),
+		)
+		opts = append(opts,
+			jen.Qual(filesPath, "OnMalformed").Call(jen.Qual(filesPath, "QuarantineMalformed")),
+			jen.Qual(filesPath, "QuarantineTo").Call(jen.Qual(filesPath, "NewFileQuarantine").Call(jen.Id("qStore"), jen.Id("logger"))),
+		)
+	case ir.Drop:
+		opts = append(opts, jen.Qual(filesPath, "OnMalformed").Call(jen.Qual(filesPath, "DropMalformed")))
+	case ir.Fail:
+		opts = append(opts, jen.Qual(filesPath, "OnMalformed").Call(jen.Qual(filesPath, "FailMalformed")))
+	}
+	newDecoder := jen.Func().Params().Qual(streamimplPath, "Decoder").Types(jen.Id(r.Source.GoName)).Block(
+		jen.Return(jen.Id("New" + r.Source.DecoderName).Call()),
+	)
+	args := []jen.Code{jen.Id("ctx"), jen.Id("srcStore"), jen.Id("cp"), jen.Lit(0), jen.Line().Add(newDecoder)}
+	for _, o := range opts {
+		args = append(args, jen.Line().Add(o))
+	}
+	args = append(args, jen.Line())
+	out = append(out,
+		jen.List(jen.Id("src"), jen.Err()).Op(":=").Qual(filesPath, "New").Types(jen.Id(r.Source.GoName)).Call(args...),
+		wrapErr(pl, "source %s", jen.Id("cfg").Dot("SourcePath")),
+	)
+	return out
+}
+
+// sinkCode emits the sink: deltasink.New, the memory sink of the config
+// or console.New.
+func sinkCode(r *plan.Runnable, pl *ir.Pipeline) []jen.Code {
+	out := jen.Id(r.Output.GoName)
+	switch pl.Sink.Kind {
+	case ir.SinkDelta:
+		return []jen.Code{
+			jen.List(jen.Id("sink"), jen.Err()).Op(":=").Qual(deltasinkPath, "New").Types(out).Call(
+				jen.Qual(deltaPath, "Open").Call(jen.Id("sinkStore")),
+				jen.Id(r.Output.DeltaSchemaFunc).Call(),
+				jen.Qual(deltasinkPath, "OutputMode").Call(jen.Qual(deltasinkPath, "Append")),
+				jen.Qual(deltasinkPath, "Logger").Call(jen.Id("logger")),
+			),
+			wrapErr(pl, "sink %s", jen.Id("cfg").Dot("SinkPath")),
+		}
+	case ir.SinkMemory:
+		return []jen.Code{
+			jen.Id("sink").Op(":=").Id("cfg").Dot("Sink"),
+			jen.If(jen.Id("sink").Op("==").Nil()).Block(
+				jen.Id("sink").Op("=").Qual(memoryPath, "New").Types(out).Call(jen.Qual(memoryPath, "Name").Call(jen.Lit(memoryName(pl)))),
+			),
+		}
+	}
+	// Console.
+	var opts []jen.Code
+	if c := pl.Sink.Console; c != nil {
+		opts = append(opts, jen.Qual(consolePath, "NumRows").Call(jen.Lit(c.NumRows)), jen.Qual(consolePath, "Truncate").Call(jen.Lit(c.Truncate)))
+	}
+	return []jen.Code{
+		jen.Var().Id("w").Qual("io", "Writer").Op("=").Qual(osPath, "Stdout"),
+		jen.If(jen.Id("cfg").Dot("Console").Op("!=").Nil()).Block(jen.Id("w").Op("=").Id("cfg").Dot("Console")),
+		jen.Id("sink").Op(":=").Qual(consolePath, "New").Types(out).Call(append([]jen.Code{jen.Id("w")}, opts...)...),
+	}
+}
+
+// runnerCode emits the stream.Runner:
+//
+//	run := func(ctx context.Context, b *stream.Batch) (stream.BatchResult, error) {
+//		var rows []DeviceStatus
+//		stats, err := src.Read(ctx, b.Start[0], b.End[0], func(r *DeviceStatus, _ files.Origin) error {
+//			rows = append(rows, *r) // or: if out, ok := deviceStatusRow(r); ok {…}
+//			return nil
+//		})
+//		…
+//		if err := sink.AddBatch(ctx, b.QueryID, b.ID, rows); err != nil {…}
+//		return stream.BatchResult{NumInputRows: stats.Rows, NumOutputRows: int64(len(rows))}, nil
+//	}
+func runnerCode(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
+	var keep jen.Code
+	if len(r.Steps) == 0 {
+		// *r copies the row: the source reuses it (its strings stay valid).
+		keep = jen.Id("rows").Op("=").Append(jen.Id("rows"), jen.Op("*").Id("r"))
+	} else {
+		keep = jen.If(jen.List(jen.Id("out"), jen.Id("ok")).Op(":=").Id(r.Row).Call(jen.Id("r")), jen.Id("ok")).Block(
+			jen.Id("rows").Op("=").Append(jen.Id("rows"), jen.Id("out")),
+		)
+	}
+	addArgs := []jen.Code{jen.Id("ctx")}
+	if pl.Sink.Kind == ir.SinkDelta {
+		addArgs = append(addArgs, jen.Id("b").Dot("QueryID"))
+	}
+	addArgs = append(addArgs, jen.Id("b").Dot("ID"), jen.Id("rows"))
+	fail := jen.Return(jen.Qual(streamPath, "BatchResult").Values(), jen.Err())
+	return jen.Id("run").Op(":=").Func().Params(jen.Id("ctx").Qual(contextPath, "Context"), jen.Id("b").Op("*").Qual(streamPath, "Batch")).
+		Params(jen.Qual(streamPath, "BatchResult"), jen.Error()).Block(
+		jen.Var().Id("rows").Index().Id(r.Output.GoName),
+		jen.List(jen.Id("stats"), jen.Err()).Op(":=").Id("src").Dot("Read").Call(
+			jen.Id("ctx"), jen.Id("b").Dot("Start").Index(jen.Lit(0)), jen.Id("b").Dot("End").Index(jen.Lit(0)),
+			jen.Func().Params(jen.Id("r").Op("*").Id(r.Source.GoName), jen.Id("_").Qual(filesPath, "Origin")).Error().Block(
+				keep,
+				jen.Return(jen.Nil()),
+			),
+		),
+		jen.If(jen.Err().Op("!=").Nil()).Block(fail),
+		jen.If(jen.Err().Op(":=").Id("sink").Dot("AddBatch").Call(addArgs...), jen.Err().Op("!=").Nil()).Block(fail),
+		jen.Return(jen.Qual(streamPath, "BatchResult").Values(jen.Dict{
+			jen.Id("NumInputRows"):  jen.Id("stats").Dot("Rows"),
+			jen.Id("NumOutputRows"): jen.Int64().Call(jen.Len(jen.Id("rows"))),
+		}), jen.Nil()),
+	)
+}
+
+// rowFunc emits the function applying every step to a source row:
+//
+//	// filtersRow applies the steps of the filters pipeline to r: it
+//	// returns the row reaching the sink, or false when a where step
+//	// drops r.
+//	func filtersRow(r *Event) (FiltersRow, bool) {
+//		if !filtersStep0(r) {
+//			return FiltersRow{}, false
+//		}
+//		r1 := filtersStep1(r)
+//		return r1, true
+//	}
+func rowFunc(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
+	if len(r.Steps) == 0 {
+		return jen.Null()
+	}
+	out := jen.Id(r.Output.GoName)
+	cur, val := jen.Id("r"), jen.Op("*").Id("r")
+	var body []jen.Code
+	for i, st := range r.Steps {
+		if st.Where != nil {
+			body = append(body, jen.If(jen.Op("!").Id(st.Func).Call(cur)).Block(jen.Return(out.Clone().Values(), jen.False())))
+			continue
+		}
+		v := fmt.Sprintf("r%d", i+1)
+		body = append(body, jen.Id(v).Op(":=").Id(st.Func).Call(cur))
+		cur, val = jen.Op("&").Id(v), jen.Id(v)
+	}
+	body = append(body, jen.Return(val, jen.True()))
+	text := fmt.Sprintf("%s applies the steps of the %s pipeline to r: it returns the row reaching the sink, or false when a where step drops r.", r.Row, pl.Name)
+	return jen.Add(doc(wrap(text))).Line().Func().Id(r.Row).Params(jen.Id("r").Op("*").Id(r.Source.GoName)).Params(out, jen.Bool()).Block(body...)
+}
+
+// stepFuncs emits a step's functions. A where step:
+//
+//	// filtersStep0 is the where step `action != ""` of
+//	// streamgen.yaml:5:10.
+//	func filtersStep0(r *Event) bool {
+//		return filtersStep0Cond(string(r.Action))
+//	}
+//
+//	// filtersStep0Cond evaluates `action != ""`.
+//	func filtersStep0Cond(action string) bool {
+//		return action != ""
+//	}
+//
+// A select step builds the next row, a derived field through its own
+// function of the variables its expression uses:
+//
+//	func filtersStep1(r *Event) FiltersRow {
+//		return FiltersRow{Device: r.Device, Loud: filtersStep1Loud(r.Status)}
+//	}
+//
+// The expression functions declare exactly the variables the checker
+// declared (Expr.Vars: field names, typed as the checker typed them), so
+// the expression means in generated code what it meant when checked.
+func stepFuncs(st *plan.RunStep) []jen.Code {
+	if st.Where != nil {
+		e := st.Where.Cond
+		return []jen.Code{
+			jen.Add(doc(wrap(fmt.Sprintf("%s is the where step `%s` (%s).", st.Func, oneLine(e.Src), st.Where.Pos)))).Line().
+				Func().Id(st.Func).Params(jen.Id("r").Op("*").Id(st.In.GoName)).Bool().Block(
+				jen.Return(jen.Id(st.ExprFunc).Call(bindArgs(st.In, e)...)),
+			),
+			exprFunc(st.ExprFunc, e, jen.Bool(), false),
+		}
+	}
+	var items []jen.Code
+	var funcs []jen.Code
+	for _, c := range st.Columns {
+		var v jen.Code
+		if c.ExprFunc == "" {
+			v = jen.Id("r").Dot(c.From.GoName)
+		} else {
+			v = jen.Id(c.ExprFunc).Call(bindArgs(st.In, c.IR.Expr)...)
+			funcs = append(funcs, exprFunc(c.ExprFunc, c.IR.Expr, goTypeCode(c.Out.Type.String()), c.IR.Expr.Type == "int"))
+		}
+		items = append(items, jen.Line().Id(c.Out.GoName).Op(":").Add(v))
+	}
+	items = append(items, jen.Line())
+	out := []jen.Code{
+		jen.Add(doc(wrap(fmt.Sprintf("%s is the select step of %s: it makes the %s of r.", st.Func, st.Select.Pos, st.Out.GoName)))).Line().
+			Func().Id(st.Func).Params(jen.Id("r").Op("*").Id(st.In.GoName)).Id(st.Out.GoName).Block(
+			jen.Return(jen.Id(st.Out.GoName).Values(items...)),
+		),
+	}
+	return append(out, funcs...)
+}
+
+// exprFunc emits the function evaluating e over its variables:
+//
+//	// filtersStep1Loud evaluates `strings.ToUpper(status)`.
+//	func filtersStep1Loud(status string) string {
+//		return strings.ToUpper(status)
+//	}
+func exprFunc(name string, e *ir.Expr, result jen.Code, toInt64 bool) jen.Code {
+	var params []jen.Code
+	for _, v := range e.Vars {
+		params = append(params, jen.Id(v.Field).Add(goTypeCode(v.GoType)))
+	}
+	val := exprCode(e)
+	if toInt64 {
+		val = jen.Int64().Call(val)
+	}
+	return jen.Add(doc(wrap(fmt.Sprintf("%s evaluates `%s`.", name, oneLine(e.Src))))).Line().
+		Func().Id(name).Params(params...).Add(result).Block(jen.Return(val))
+}
+
+// goTypeCode renders a checker type ("*time.Time", "[]string") with
+// the time package imported through jen.
+func goTypeCode(t string) jen.Code {
+	prefix, base := "", t
+	for strings.HasPrefix(base, "*") || strings.HasPrefix(base, "[]") {
+		if strings.HasPrefix(base, "*") {
+			prefix += "*"
+			base = base[1:]
+		} else {
+			prefix += "[]"
+			base = base[2:]
+		}
+	}
+	var c *jen.Statement
+	if prefix != "" {
+		c = jen.Op(prefix)
+	} else {
+		c = jen.Null()
+	}
+	if base == "time.Time" {
+		return c.Qual(timePath, "Time")
+	}
+	return c.Id(base)
+}
+
+// bindArgs returns the values of e's variables read from r, converted to
+// the types the checker gave them: enums to string, dates to time.Time.
+//
+//	string(r.Action), r.Device, r.Day.Time()
+func bindArgs(in *plan.Record, e *ir.Expr) []jen.Code {
+	var args []jen.Code
+	for _, v := range e.Vars {
+		f := fieldByName(in, v.Field)
+		if f == nil {
+			args = append(args, jen.Id("r").Dot("MISSING_"+v.Field)) // fails to compile: a planning bug
+			continue
+		}
+		x := jen.Id("r").Dot(f.GoName)
+		switch {
+		case f.Type.Kind == plan.GoEnum && f.Pointer:
+			args = append(args, jen.Parens(jen.Op("*").String()).Call(x))
+		case f.Type.Kind == plan.GoEnum:
+			args = append(args, jen.String().Call(x))
+		case f.Type.Kind == plan.GoDate && f.Pointer:
+			args = append(args, jen.Func().Params().Op("*").Qual(timePath, "Time").Block(
+				jen.If(x.Clone().Op("==").Nil()).Block(jen.Return(jen.Nil())),
+				jen.Id("t").Op(":=").Add(x.Clone()).Dot("Time").Call(),
+				jen.Return(jen.Op("&").Id("t")),
+			).Call())
+		case f.Type.Kind == plan.GoDate:
+			args = append(args, x.Dot("Time").Call())
+		default:
+			args = append(args, x)
+		}
+	}
+	return args
+}
+
+func fieldByName(r *plan.Record, name string) *plan.Field {
+	for _, f := range r.Fields {
+		if f.IR.Name == name {
+			return f
+		}
+	}
+	return nil
+}
+
+// exprCode renders a spec expression as written, with its references to
+// the packages expressions may use (time, strings, math, strconv)
+// qualified through jen, so that they are imported. A package shadowed
+// by a variable of the expression is the variable, as when checked.
+func exprCode(e *ir.Expr) jen.Code {
+	src := strings.TrimSpace(e.Src)
+	fset := token.NewFileSet()
+	x, err := parser.ParseExprFrom(fset, "", src, 0)
+	if err != nil {
+		return jen.Op("(" + src + ")") // checked before: not reached
+	}
+	shadow := map[string]bool{}
+	for _, v := range e.Vars {
+		shadow[v.Field] = true
+	}
+	pkgs := map[string]bool{}
+	for _, p := range ir.ExprPackages {
+		pkgs[p] = true
+	}
+	type qual struct {
+		start, end int
+		pkg, name  string
+	}
+	var quals []qual
+	ast.Inspect(x, func(n ast.Node) bool {
+		sel, ok := n.(*ast.SelectorExpr)
+		if !ok {
+			return true
+		}
+		id, ok := sel.X.(*ast.Ident)
+		if !ok || !pkgs[id.Name] || shadow[id.Name] {
+			return true
+		}
+		quals = append(quals, qual{fset.Position(id.Pos()).Offset, fset.Position(sel.End()).Offset, id.Name, sel.Sel.Name})
+		return false
+	})
+	sort.Slice(quals, func(i, j int) bool { return quals[i].start < quals[j].start })
+	c := jen.Null()
+	at := 0
+	for _, q := range quals {
+		if q.start > at {
+			c.Op(src[at:q.start])
+		}
+		c.Qual(q.pkg, q.name)
+		at = q.end
+	}
+	if at < len(src) {
+		c.Op(src[at:])
+	}
+	return c
+}
+
+// oneLine folds an expression's text onto one line for a comment.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -1,0 +1,297 @@
+package plan
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/streamgen/streamgen/gen/internal/naming"
+	"github.com/streamgen/streamgen/gen/ir"
+)
+
+// Runnable is the Go shape of a pipeline's constructor (the KindPipeline
+// file <pipeline>_pipeline.go) and of its main package (the KindMain
+// file cmd/<pipeline-name>/main.go). For pipeline P ("DeviceStatus"):
+//
+//   - <P>Config: the paths, trigger and logger of a run, and
+//     Default<P>Config() filled from the spec;
+//   - New<P>(ctx, cfg) (*stream.Query, error): opens the stores, the
+//     checkpoint, the source and the sink and wires them with a
+//     stream.Runner applying the steps;
+//   - one unexported function per where step and per derived select
+//     column (<p>Step<i>, <p>Step<i><Field>), and <p>Row applying all
+//     the steps to one source row.
+//
+// Only stateless pipelines are runnable for now: a files source (JSON
+// lines), where and select steps, and a delta, memory or console sink.
+// Any other feature leaves Plan.Runnable nil and is listed in
+// Plan.Unsupported; the package doc names it and no pipeline or main
+// file is generated.
+type Runnable struct {
+	// Config, DefaultConfig and New name the config type, its default
+	// constructor and the pipeline constructor.
+	Config, DefaultConfig, New string
+	// Row names the function applying every step to one source row.
+	Row string
+	// TempCheckpoint names the listener type removing a temporary
+	// checkpoint when the query ends.
+	TempCheckpoint string
+	// Source is the source record; Output the record reaching the sink.
+	Source, Output *Record
+	// SourceRoot is the directory of the spec's files source and
+	// SourceGlob the pattern of its files below it ("" for every file at
+	// the top: the runtime's default).
+	SourceRoot, SourceGlob string
+	// Steps are the where and select steps, in spec order (watermarks
+	// are left out: they only matter to aggregations).
+	Steps []*RunStep
+	// MainDir is the main package's directory, relative to the output
+	// directory ("cmd/device-status").
+	MainDir string
+}
+
+// RunStep is one where or select step of a runnable pipeline.
+type RunStep struct {
+	// Where is set for a where step, Select for a select step.
+	Where  *ir.Where
+	Select *ir.Select
+	// Func names the step's function: func(r *In) bool for where,
+	// func(r *In) Out for select.
+	Func string
+	// ExprFunc names the function evaluating a where step's condition
+	// over the variables of Where.Cond.Vars.
+	ExprFunc string
+	// In and Out are the planned records the step reads and writes (the
+	// same for where).
+	In, Out *Record
+	// Columns are a select step's columns, index for index with
+	// Select.Columns.
+	Columns []*RunColumn
+}
+
+// RunColumn is one output field of a select step.
+type RunColumn struct {
+	IR *ir.SelectColumn
+	// Out is the output field; From the input field copied (nil for a
+	// derived field).
+	Out, From *Field
+	// ExprFunc names the function evaluating a derived field's
+	// expression ("" for a copy).
+	ExprFunc string
+}
+
+// planRunnable plans the KindPipeline and KindMain files of p's
+// pipeline, or records in p.Unsupported why it cannot run yet.
+func (b *builder) planRunnable(p *Plan) {
+	pl := p.Pipeline
+	if pl == nil {
+		return
+	}
+	if pl.Source == nil || pl.Sink == nil || pl.Source.Record == nil || pl.Output == nil {
+		return // not a checked pipeline (hand-made in tests)
+	}
+	p.Unsupported = unsupported(pl)
+	if len(p.Unsupported) > 0 {
+		return
+	}
+	prefix := naming.Pascal(pl.Name)
+	lower := naming.Camel(prefix)
+	r := &Runnable{
+		Config:         prefix + "Config",
+		DefaultConfig:  "Default" + prefix + "Config",
+		New:            "New" + prefix,
+		Row:            lower + "Row",
+		TempCheckpoint: lower + "TempCheckpoint",
+		Source:         b.records[pl.Source.Record],
+		Output:         b.records[pl.Output],
+		MainDir:        "cmd/" + strings.ReplaceAll(pl.Name, "_", "-"),
+	}
+	if r.Source == nil || r.Output == nil {
+		b.diags.Add(pl.Pos, "", "streamgen: internal error: the records of pipeline %s are not planned", pl.Name)
+		return
+	}
+	r.SourceRoot, r.SourceGlob = splitGlob(pl.Source.Files.Path)
+	o := owner{what: "the pipeline " + pl.Name, pos: pl.Pos}
+	for _, name := range []string{r.Config, r.DefaultConfig, r.New, r.Row, r.TempCheckpoint} {
+		b.claim(name, o)
+	}
+	for i, st := range pl.Steps {
+		rs := &RunStep{Func: fmt.Sprintf("%sStep%d", lower, i)}
+		switch st := st.(type) {
+		case *ir.Where:
+			rs.Where = st
+			rs.In = b.records[st.In]
+			rs.Out = rs.In
+			rs.ExprFunc = rs.Func + "Cond"
+			b.claim(rs.ExprFunc, o)
+		case *ir.Select:
+			rs.Select = st
+			rs.In, rs.Out = b.records[st.In], b.records[st.Out]
+			if rs.In == nil || rs.Out == nil || len(rs.Out.Fields) != len(st.Columns) {
+				b.diags.Add(st.Pos, "", "streamgen: internal error: select step %d is not planned", i)
+				return
+			}
+			for j, c := range st.Columns {
+				rc := &RunColumn{IR: c, Out: rs.Out.Fields[j]}
+				if c.Expr != nil {
+					rc.ExprFunc = rs.Func + rc.Out.GoName
+					b.claim(rc.ExprFunc, o)
+				} else {
+					rc.From = fieldByName(rs.In, c.From)
+					if rc.From == nil {
+						b.diags.Add(c.Pos, "", "streamgen: internal error: field %q of select step %d is not planned", c.From, i)
+						return
+					}
+				}
+				rs.Columns = append(rs.Columns, rc)
+			}
+		default:
+			continue // a watermark: nothing to do without an aggregation
+		}
+		if rs.In == nil {
+			b.diags.Add(st.StepPos(), "", "streamgen: internal error: the input of step %d is not planned", i)
+			return
+		}
+		b.claim(rs.Func, o)
+		r.Steps = append(r.Steps, rs)
+	}
+	p.Runnable = r
+	base := naming.Snake(prefix)
+	b.claimFile(base+"_pipeline.go", o)
+	p.Files = append(p.Files, &File{Path: base + "_pipeline.go", Kind: KindPipeline, Source: p.Specs[0], Pipeline: pl})
+	// A package outside a module ("_/tmp/out") cannot be imported: no
+	// main then.
+	if !strings.HasPrefix(p.PkgPath, "_") {
+		p.Files = append(p.Files, &File{Path: r.MainDir + "/main.go", Kind: KindMain, Source: p.Specs[0], Pipeline: pl})
+	}
+}
+
+// unsupported lists the features of pl that generated pipelines do not
+// run yet, in a stable order ("a groupBy aggregation (the state store)",
+// "the kafka source").
+func unsupported(pl *ir.Pipeline) []string {
+	var out []string
+	if pl.Source == nil || pl.Sink == nil {
+		return []string{"a source and a sink"}
+	}
+	switch {
+	case pl.Source.Kind != ir.SourceFiles:
+		out = append(out, fmt.Sprintf("the %s source", pl.Source.Kind))
+	case pl.Source.Files == nil:
+		out = append(out, "a files source")
+	case pl.Source.Files.Format != "json":
+		out = append(out, fmt.Sprintf("the %s format of the files source", pl.Source.Files.Format))
+	case pl.Source.Files.CleanSource != "" && pl.Source.Files.CleanSource != "off":
+		out = append(out, "cleanSource")
+	}
+	for _, st := range pl.Steps {
+		switch st := st.(type) {
+		case *ir.Map:
+			out = appendOnce(out, "map steps")
+		case *ir.Where:
+			if !bindable(st.In, st.Cond) {
+				out = appendOnce(out, "expressions over lists of enums or dates and nested records")
+			}
+		case *ir.Select:
+			for _, c := range st.Columns {
+				if c.Expr != nil && (!bindable(st.In, c.Expr) || !assignable(c.Expr.Type)) {
+					out = appendOnce(out, "expressions over lists of enums or dates and nested records")
+				}
+			}
+		}
+	}
+	if pl.Aggregation != nil {
+		out = append(out, "aggregations (the state store)")
+	}
+	switch pl.Sink.Kind {
+	case ir.SinkDelta:
+		if pl.Aggregation == nil && pl.Sink.OutputMode != ir.Append && pl.Sink.OutputMode != "" {
+			out = append(out, fmt.Sprintf("the %s output mode without an aggregation", pl.Sink.OutputMode))
+		}
+		if pl.Sink.Delta != nil && len(pl.Sink.Delta.PartitionBy) > 0 {
+			out = append(out, "partitionBy")
+		}
+	case ir.SinkMemory, ir.SinkConsole:
+	default:
+		out = append(out, fmt.Sprintf("the %s sink", pl.Sink.Kind))
+	}
+	return out
+}
+
+func appendOnce(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+// bindable reports whether every variable of e can be bound from a
+// field of rec: scalars, enums, timestamps and dates (and pointers to
+// them), and lists of scalars or timestamps.
+func bindable(rec *ir.Record, e *ir.Expr) bool {
+	if rec == nil || e == nil {
+		return false
+	}
+	for _, v := range e.Vars {
+		f := rec.Field(v.Field)
+		if f == nil {
+			return false
+		}
+		if l, ok := f.Type.(*ir.List); ok {
+			switch l.Elem.(type) {
+			case *ir.Scalar, *ir.Timestamp:
+			default:
+				return false
+			}
+			continue
+		}
+		if _, ok := f.Type.(*ir.Ref); ok {
+			return false
+		}
+	}
+	return true
+}
+
+// assignable reports whether a derived column's expression type can be
+// assigned to its field with at most a conversion.
+func assignable(goType string) bool {
+	switch strings.TrimPrefix(goType, "*") {
+	case "string", "untyped string", "int32", "int64", "untyped int", "untyped rune",
+		"float64", "untyped float", "bool", "untyped bool", "time.Time":
+		return true
+	case "int":
+		return !strings.HasPrefix(goType, "*")
+	}
+	return false
+}
+
+// splitGlob splits a files source path into the directory to read and
+// the glob below it: "data/in" → ("data/in", ""), "data/*/x-*.json" →
+// ("data", "*/x-*.json").
+func splitGlob(p string) (root, glob string) {
+	segs := strings.Split(p, "/")
+	for i, s := range segs {
+		if strings.ContainsAny(s, "*?[\\") {
+			root = path.Join(segs[:i]...)
+			switch {
+			case strings.HasPrefix(p, "/"):
+				root = "/" + root
+			case root == "":
+				root = "."
+			}
+			return root, strings.Join(segs[i:], "/")
+		}
+	}
+	return p, ""
+}
+
+func fieldByName(r *Record, name string) *Field {
+	for _, f := range r.Fields {
+		if f.IR.Name == name {
+			return f
+		}
+	}
+	return nil
+}

@@ -1,0 +1,115 @@
+package plan
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/streamgen/streamgen/gen/diag"
+	"github.com/streamgen/streamgen/gen/ir"
+)
+
+func TestSplitGlob(t *testing.T) {
+	for _, tc := range []struct{ in, root, glob string }{
+		{"data/in", "data/in", ""},
+		{"data/*/x-*.json", "data", "*/x-*.json"},
+		{"*.jsonl", ".", "*.jsonl"},
+		{"/abs/dir/**/*.json", "/abs/dir", "**/*.json"},
+		{"/*.json", "/", "*.json"},
+	} {
+		root, glob := splitGlob(tc.in)
+		if root != tc.root || glob != tc.glob {
+			t.Errorf("splitGlob(%q) = %q, %q; want %q, %q", tc.in, root, glob, tc.root, tc.glob)
+		}
+	}
+}
+
+// statelessProgram is a files → where → select → delta pipeline over a
+// record with an enum and a date; mutate changes it before planning.
+func statelessProgram(mutate func(*ir.Pipeline)) *ir.Program {
+	p := diag.Pos{File: "p.yaml", Line: 1, Col: 1}
+	in := &ir.Record{Name: "Reading", ID: "schemas/r.json#", Source: "schemas/r.json", Pos: p, Fields: []*ir.Field{
+		{Name: "device", Type: &ir.Scalar{Kind: ir.String}, Required: true, Pos: p},
+		{Name: "status", Type: &ir.Enum{Values: []string{"ok", "bad"}}, Required: true, Pos: p},
+		{Name: "day", Type: &ir.Date{}, Pos: p},
+	}}
+	out := &ir.Record{Name: "ReadingsRow", ID: "p.yaml#/steps/1", Source: "p.yaml", Pos: p, Fields: []*ir.Field{
+		{Name: "dev", Type: &ir.Scalar{Kind: ir.String}, Required: true, Pos: p},
+	}}
+	pl := &ir.Pipeline{
+		Name: "readings", Spec: "p.yaml", Pos: p,
+		Source: &ir.Source{Kind: ir.SourceFiles, Record: in, OnMalformed: ir.Quarantine, Files: &ir.FilesSource{Path: "in/*.json", Format: "json"}},
+		Steps: []ir.Step{
+			&ir.Where{Op: "where", In: in, Cond: &ir.Expr{Src: `status != "bad"`, Type: "bool", Vars: []ir.ExprVar{{Field: "status", GoType: "string"}}}},
+			&ir.Select{Op: "select", In: in, Out: out, Columns: []*ir.SelectColumn{{As: "dev", From: "device"}}},
+		},
+		Records: []*ir.Record{out},
+		Output:  out,
+		Sink:    &ir.Sink{Kind: ir.SinkDelta, OutputMode: ir.Append, Delta: &ir.DeltaSink{Path: "t"}},
+	}
+	if mutate != nil {
+		mutate(pl)
+	}
+	return &ir.Program{Records: []*ir.Record{in}, Pipelines: []*ir.Pipeline{pl}}
+}
+
+func TestRunnable(t *testing.T) {
+	p, diags := Build(statelessProgram(nil), Config{PkgPath: "example.com/m/readings", Decoders: true})
+	if diags.Len() > 0 {
+		t.Fatal(diags)
+	}
+	r := p.Runnable
+	if r == nil {
+		t.Fatalf("no runnable pipeline; unsupported: %v", p.Unsupported)
+	}
+	got := []string{r.Config, r.DefaultConfig, r.New, r.Row, r.TempCheckpoint, r.SourceRoot, r.SourceGlob, r.MainDir, r.Steps[0].Func, r.Steps[0].ExprFunc, r.Steps[1].Func, r.Steps[1].Columns[0].From.GoName}
+	want := []string{"ReadingsConfig", "DefaultReadingsConfig", "NewReadings", "readingsRow", "readingsTempCheckpoint", "in", "*.json", "cmd/readings", "readingsStep0", "readingsStep0Cond", "readingsStep1", "Device"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("names (-want +got):\n%s", diff)
+	}
+	var files []string
+	for _, f := range p.Files {
+		files = append(files, f.Path+" "+string(f.Kind))
+	}
+	wantFiles := []string{"cmd/readings/main.go main", "reading.go record", "reading_decode.go decode", "readings_pipeline.go pipeline", "readings_row.go record", "streamgen.go streamgen"}
+	if diff := cmp.Diff(wantFiles, files); diff != "" {
+		t.Errorf("files (-want +got):\n%s", diff)
+	}
+
+	// Outside a module: no main (the package cannot be imported).
+	p, _ = Build(statelessProgram(nil), Config{PkgPath: "_/tmp/readings", Decoders: true})
+	for _, f := range p.Files {
+		if f.Kind == KindMain {
+			t.Errorf("main planned for a package outside a module: %s", f.Path)
+		}
+	}
+}
+
+func TestUnsupported(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		mutate func(*ir.Pipeline)
+		want   []string
+	}{
+		{"kafka", func(pl *ir.Pipeline) { pl.Source.Kind, pl.Source.Files = ir.SourceKafka, nil }, []string{"the kafka source"}},
+		{"csv", func(pl *ir.Pipeline) { pl.Source.Files.Format = "csv" }, []string{"the csv format of the files source"}},
+		{"kafka sink", func(pl *ir.Pipeline) { pl.Sink.Kind = ir.SinkKafka }, []string{"the kafka sink"}},
+		{"partitionBy", func(pl *ir.Pipeline) { pl.Sink.Delta.PartitionBy = []string{"dev"} }, []string{"partitionBy"}},
+		{"date list", func(pl *ir.Pipeline) {
+			in := pl.Source.Record
+			in.Fields = append(in.Fields, &ir.Field{Name: "days", Type: &ir.List{Elem: &ir.Date{}}})
+			pl.Steps[0].(*ir.Where).Cond.Vars = []ir.ExprVar{{Field: "days", GoType: "[]time.Time"}}
+		}, []string{"expressions over lists of enums or dates and nested records"}},
+		{"map and aggregation", func(pl *ir.Pipeline) {
+			pl.Steps = append(pl.Steps, &ir.Map{Op: "map", In: pl.Output})
+			pl.Aggregation = &ir.Aggregation{}
+		}, []string{"map steps", "aggregations (the state store)"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			prog := statelessProgram(tc.mutate)
+			if diff := cmp.Diff(tc.want, unsupported(prog.Pipelines[0])); diff != "" {
+				t.Errorf("unsupported (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
