@@ -11,7 +11,7 @@ TEST_TIMEOUT ?= 14m
 RACE ?= -race
 BENCH_TIME   ?= 2s
 
-.PHONY: all build test bench generate check-generated demo lint fuzz clean interop-setup interop
+.PHONY: all build test bench generate check-generated demo demo-table lint fuzz clean interop-setup interop
 
 all: lint build test
 
@@ -46,8 +46,13 @@ check-generated: generate
 	@git diff --exit-code || { echo "generated files are stale: run 'make generate' and commit"; exit 1; }
 	@test -z "$$(git status --porcelain --untracked-files=all)" || { git status --porcelain --untracked-files=all; echo "make generate created untracked files"; exit 1; }
 
-## demo: write a Delta table from generated sample data and show it.
+## demo: the iot_status example: device-status files streamed by the generated
+## pipeline into a Delta table queried while it grows (demo-out/iot_status).
 demo:
+	$(GO) run ./examples/iot_status/demo
+
+## demo-table: the Delta table layer alone: write, optimize, show (demo-out/tabledemo).
+demo-table:
 	$(GO) run ./examples/tabledemo
 
 ## lint: gofmt and go vet.

@@ -1,10 +1,10 @@
 // Tabledemo writes two small Delta tables of synthetic IoT readings and
-// inspects them with the streamgen CLI. It is what 'make demo' runs until
-// the streaming engine exists.
+// inspects them with the streamgen CLI. It is what 'make demo-table' runs
+// ('make demo' runs the streaming example, examples/iot_status/demo).
 //
 // Usage:
 //
-//	go run ./examples/tabledemo [-dir DIR] [-seed N] [-rows N] [-keep]
+//	go run ./examples/tabledemo [-dir DIR (default demo-out/tabledemo)] [-seed N] [-rows N] [-keep]
 //
 // It generates readings {"device","status","temperature","time"} with a
 // seeded random generator (the same seed gives the same rows), appends
@@ -54,7 +54,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	var c config
 	fs := flag.NewFlagSet("tabledemo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&c.dir, "dir", "demo-out", "directory to write the tables iot_status and iot_by_status in")
+	fs.StringVar(&c.dir, "dir", "demo-out/tabledemo", "directory to write the tables iot_status and iot_by_status in")
 	fs.Uint64Var(&c.seed, "seed", 1, "seed of the random readings")
 	fs.IntVar(&c.rows, "rows", 200, "readings per commit")
 	fs.IntVar(&c.commits, "commits", 5, "number of append commits")
