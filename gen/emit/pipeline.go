@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"path"
 	"sort"
 	"strings"
 
@@ -46,10 +47,19 @@ func pipelineFile(jf *jen.File, p *plan.Plan) {
 	jf.Line()
 	jf.Add(rowFunc(r, pl))
 	for _, st := range r.Steps {
+		if st.Map != nil {
+			jf.Line()
+			jf.Add(mapStepFunc(pl, st))
+			continue
+		}
 		for _, c := range stepFuncs(st) {
 			jf.Line()
 			jf.Add(c)
 		}
+	}
+	if r.ForeachBatch != "" {
+		jf.Line()
+		jf.Add(foreachBatchFunc(r, pl))
 	}
 }
 
@@ -86,7 +96,7 @@ func configType(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 	case ir.SinkDelta:
 		field("SinkPath is the directory of the Delta table the rows are appended to.", "SinkPath", jen.String())
 	case ir.SinkMemory:
-		field("Sink is the memory sink the rows go to: read them back with Sink.Rows. Nil means a new sink that nobody reads.", "Sink", jen.Op("*").Qual(memoryPath, "Sink").Types(jen.Id(r.Output.GoName)))
+		field("Sink is the memory sink the rows go to: read them back with Sink.Rows. Nil means a new sink that nobody reads.", "Sink", jen.Op("*").Qual(memoryPath, "Sink").Types(outputType(r)))
 	case ir.SinkConsole:
 		field("Console is where the console sink prints each batch; nil means os.Stdout.", "Console", jen.Qual("io", "Writer"))
 	}
@@ -122,7 +132,7 @@ func defaultConfig(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 	case ir.SinkDelta:
 		vals[jen.Id("SinkPath")] = jen.Lit(pl.Sink.Delta.Path)
 	case ir.SinkMemory:
-		vals[jen.Id("Sink")] = jen.Qual(memoryPath, "New").Types(jen.Id(r.Output.GoName)).Call(jen.Qual(memoryPath, "Name").Call(jen.Lit(memoryName(pl))))
+		vals[jen.Id("Sink")] = jen.Qual(memoryPath, "New").Types(outputType(r)).Call(jen.Qual(memoryPath, "Name").Call(jen.Lit(memoryName(pl))))
 	}
 	if pl.Checkpoint != "" {
 		vals[jen.Id("CheckpointPath")] = jen.Lit(pl.Checkpoint)
@@ -214,7 +224,7 @@ func newPipeline(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 		jen.Line().Qual(streamPath, "Name").Call(jen.Lit(pl.Name)),
 		jen.Qual(streamPath, "Trigger").Call(jen.Id("cfg").Dot("Trigger")),
 		jen.Qual(streamPath, "Logger").Call(jen.Id("logger")),
-		jen.Qual(streamPath, "SinkDescription").Call(jen.Id("sink").Dot("Description").Call()),
+		jen.Qual(streamPath, "SinkDescription").Call(sinkDescription(r, pl)),
 		jen.Qual(streamPath, "Listeners").Call(jen.Id("listeners").Op("...")),
 		jen.Line(),
 	)))
@@ -224,11 +234,14 @@ func newPipeline(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 	}
 	switch pl.Sink.Kind {
 	case ir.SinkDelta:
-		text += fmt.Sprintf(", appended as %s rows to the Delta table at cfg.SinkPath, exactly once per batch", r.Output.GoName)
+		text += fmt.Sprintf(", appended as %s rows to the Delta table at cfg.SinkPath, exactly once per batch", outputName(r))
 	case ir.SinkMemory:
-		text += fmt.Sprintf(", added as %s rows to cfg.Sink", r.Output.GoName)
+		text += fmt.Sprintf(", added as %s rows to cfg.Sink", outputName(r))
 	case ir.SinkConsole:
-		text += fmt.Sprintf(", printed as %s rows to cfg.Console", r.Output.GoName)
+		text += fmt.Sprintf(", printed as %s rows to cfg.Console", outputName(r))
+	case ir.SinkForeachBatch:
+		g := pl.Sink.Foreach.Func
+		text += fmt.Sprintf(", passed batch by batch to %s.%s (%s)", path.Base(g.PkgPath), g.Name, r.ForeachBatch)
 	}
 	text += ". Malformed lines are " + map[ir.OnMalformed]string{
 		ir.Quarantine: "written to _quarantine/ under cfg.QuarantinePath",
@@ -346,11 +359,22 @@ func sourceCode(r *plan.Runnable, pl *ir.Pipeline) []jen.Code {
 	return out
 }
 
+// sinkDescription is the sink's description in progress reports:
+// Spark's "ForeachBatchSink" for a foreachBatch sink.
+func sinkDescription(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
+	if pl.Sink.Kind == ir.SinkForeachBatch {
+		return jen.Lit("ForeachBatchSink")
+	}
+	return jen.Id("sink").Dot("Description").Call()
+}
+
 // sinkCode emits the sink: deltasink.New, the memory sink of the config
 // or console.New.
 func sinkCode(r *plan.Runnable, pl *ir.Pipeline) []jen.Code {
-	out := jen.Id(r.Output.GoName)
+	out := outputType(r)
 	switch pl.Sink.Kind {
+	case ir.SinkForeachBatch:
+		return nil // the runner calls r.ForeachBatch
 	case ir.SinkDelta:
 		return []jen.Code{
 			jen.List(jen.Id("sink"), jen.Err()).Op(":=").Qual(deltasinkPath, "New").Types(out).Call(
@@ -398,6 +422,21 @@ func runnerCode(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 	if len(r.Steps) == 0 {
 		// *r copies the row: the source reuses it (its strings stay valid).
 		keep = jen.Id("rows").Op("=").Append(jen.Id("rows"), jen.Op("*").Id("r"))
+	} else if hasMap(r) {
+		// A map function's error is handled by onMalformed: drop logs
+		// and drops the row, fail stops the query (quarantine is not
+		// planned).
+		onErr := jen.Return(jen.Err())
+		if pl.Source.OnMalformed == ir.Drop {
+			onErr = jen.Id("logger").Dot("Warn").Call(jen.Lit("dropping a row whose map function failed"),
+				jen.Lit("file"), jen.Id("o").Dot("File"), jen.Lit("line"), jen.Id("o").Dot("Line"), jen.Lit("err"), jen.Err()).Line().
+				Return(jen.Nil())
+		}
+		keep = jen.List(jen.Id("out"), jen.Id("ok"), jen.Err()).Op(":=").Id(r.Row).Call(jen.Id("ctx"), jen.Id("r")).Line().
+			If(jen.Err().Op("!=").Nil()).Block(onErr).Line().
+			If(jen.Id("ok")).Block(
+			jen.Id("rows").Op("=").Append(jen.Id("rows"), jen.Id("out")),
+		)
 	} else {
 		keep = jen.If(jen.List(jen.Id("out"), jen.Id("ok")).Op(":=").Id(r.Row).Call(jen.Id("r")), jen.Id("ok")).Block(
 			jen.Id("rows").Op("=").Append(jen.Id("rows"), jen.Id("out")),
@@ -408,19 +447,27 @@ func runnerCode(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 		addArgs = append(addArgs, jen.Id("b").Dot("QueryID"))
 	}
 	addArgs = append(addArgs, jen.Id("b").Dot("ID"), jen.Id("rows"))
+	add := jen.Id("sink").Dot("AddBatch").Call(addArgs...)
+	if r.ForeachBatch != "" {
+		add = jen.Id(r.ForeachBatch).Call(addArgs...)
+	}
 	fail := jen.Return(jen.Qual(streamPath, "BatchResult").Values(), jen.Err())
+	origin := "_"
+	if hasMap(r) && pl.Source.OnMalformed == ir.Drop {
+		origin = "o"
+	}
 	return jen.Id("run").Op(":=").Func().Params(jen.Id("ctx").Qual(contextPath, "Context"), jen.Id("b").Op("*").Qual(streamPath, "Batch")).
 		Params(jen.Qual(streamPath, "BatchResult"), jen.Error()).Block(
-		jen.Var().Id("rows").Index().Id(r.Output.GoName),
+		jen.Var().Id("rows").Index().Add(outputType(r)),
 		jen.List(jen.Id("stats"), jen.Err()).Op(":=").Id("src").Dot("Read").Call(
 			jen.Id("ctx"), jen.Id("b").Dot("Start").Index(jen.Lit(0)), jen.Id("b").Dot("End").Index(jen.Lit(0)),
-			jen.Func().Params(jen.Id("r").Op("*").Id(r.Source.GoName), jen.Id("_").Qual(filesPath, "Origin")).Error().Block(
+			jen.Func().Params(jen.Id("r").Op("*").Id(r.Source.GoName), jen.Id(origin).Qual(filesPath, "Origin")).Error().Block(
 				keep,
 				jen.Return(jen.Nil()),
 			),
 		),
 		jen.If(jen.Err().Op("!=").Nil()).Block(fail),
-		jen.If(jen.Err().Op(":=").Id("sink").Dot("AddBatch").Call(addArgs...), jen.Err().Op("!=").Nil()).Block(fail),
+		jen.If(jen.Err().Op(":=").Add(add), jen.Err().Op("!=").Nil()).Block(fail),
 		jen.Return(jen.Qual(streamPath, "BatchResult").Values(jen.Dict{
 			jen.Id("NumInputRows"):  jen.Id("stats").Dot("Rows"),
 			jen.Id("NumOutputRows"): jen.Int64().Call(jen.Len(jen.Id("rows"))),
@@ -444,21 +491,42 @@ func rowFunc(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 	if len(r.Steps) == 0 {
 		return jen.Null()
 	}
-	out := jen.Id(r.Output.GoName)
+	out := outputType(r)
+	maps := hasMap(r)
+	ret := func(vals ...jen.Code) jen.Code {
+		if maps && len(vals) == 2 {
+			vals = append(vals, jen.Nil())
+		}
+		return jen.Return(vals...)
+	}
 	cur, val := jen.Id("r"), jen.Op("*").Id("r")
 	var body []jen.Code
 	for i, st := range r.Steps {
 		if st.Where != nil {
-			body = append(body, jen.If(jen.Op("!").Id(st.Func).Call(cur)).Block(jen.Return(out.Clone().Values(), jen.False())))
+			body = append(body, jen.If(jen.Op("!").Id(st.Func).Call(cur)).Block(ret(out.Clone().Values(), jen.False())))
 			continue
 		}
 		v := fmt.Sprintf("r%d", i+1)
-		body = append(body, jen.Id(v).Op(":=").Id(st.Func).Call(cur))
+		if st.Map != nil {
+			body = append(body,
+				jen.List(jen.Id(v), jen.Err()).Op(":=").Id(st.Func).Call(jen.Id("ctx"), cur),
+				jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(out.Clone().Values(), jen.False(), jen.Err())),
+			)
+		} else {
+			body = append(body, jen.Id(v).Op(":=").Id(st.Func).Call(cur))
+		}
 		cur, val = jen.Op("&").Id(v), jen.Id(v)
 	}
-	body = append(body, jen.Return(val, jen.True()))
+	body = append(body, ret(val, jen.True()))
 	text := fmt.Sprintf("%s applies the steps of the %s pipeline to r: it returns the row reaching the sink, or false when a where step drops r.", r.Row, pl.Name)
-	return jen.Add(doc(wrap(text))).Line().Func().Id(r.Row).Params(jen.Id("r").Op("*").Id(r.Source.GoName)).Params(out, jen.Bool()).Block(body...)
+	params := []jen.Code{jen.Id("r").Op("*").Id(r.Source.GoName)}
+	results := []jen.Code{out, jen.Bool()}
+	if maps {
+		text = fmt.Sprintf("%s applies the steps of the %s pipeline to r: it returns the row reaching the sink, false when a where step drops r, or the error of a map step's function (which stops the query).", r.Row, pl.Name)
+		params = append([]jen.Code{jen.Id("ctx").Qual(contextPath, "Context")}, params...)
+		results = append(results, jen.Error())
+	}
+	return jen.Add(doc(wrap(text))).Line().Func().Id(r.Row).Params(params...).Params(results...).Block(body...)
 }
 
 // stepFuncs emits a step's functions. A where step:
@@ -573,25 +641,165 @@ func bindArgs(in *plan.Record, e *ir.Expr) []jen.Code {
 			args = append(args, jen.Id("r").Dot("MISSING_"+v.Field)) // fails to compile: a planning bug
 			continue
 		}
-		x := jen.Id("r").Dot(f.GoName)
-		switch {
-		case f.Type.Kind == plan.GoEnum && f.Pointer:
-			args = append(args, jen.Parens(jen.Op("*").String()).Call(x))
-		case f.Type.Kind == plan.GoEnum:
-			args = append(args, jen.String().Call(x))
-		case f.Type.Kind == plan.GoDate && f.Pointer:
-			args = append(args, jen.Func().Params().Op("*").Qual(timePath, "Time").Block(
-				jen.If(x.Clone().Op("==").Nil()).Block(jen.Return(jen.Nil())),
-				jen.Id("t").Op(":=").Add(x.Clone()).Dot("Time").Call(),
-				jen.Return(jen.Op("&").Id("t")),
-			).Call())
-		case f.Type.Kind == plan.GoDate:
-			args = append(args, x.Dot("Time").Call())
-		default:
-			args = append(args, x)
-		}
+		args = append(args, fieldValue(f))
 	}
 	return args
+}
+
+// fieldValue returns r's field f converted to the type expressions and
+// Go functions see for it: enums to string, dates to time.Time.
+func fieldValue(f *plan.Field) jen.Code {
+	x := jen.Id("r").Dot(f.GoName)
+	switch {
+	case f.Type.Kind == plan.GoEnum && f.Pointer:
+		return jen.Parens(jen.Op("*").String()).Call(x)
+	case f.Type.Kind == plan.GoEnum:
+		return jen.String().Call(x)
+	case f.Type.Kind == plan.GoDate && f.Pointer:
+		return jen.Func().Params().Op("*").Qual(timePath, "Time").Block(
+			jen.If(x.Clone().Op("==").Nil()).Block(jen.Return(jen.Nil())),
+			jen.Id("t").Op(":=").Add(x.Clone()).Dot("Time").Call(),
+			jen.Return(jen.Op("&").Id("t")),
+		).Call()
+	case f.Type.Kind == plan.GoDate:
+		return x.Dot("Time").Call()
+	}
+	return x
+}
+
+// argStruct builds a Go function's argument struct from the row r: a
+// planned record in (its fields converted as for expressions, which is
+// the type the checker required of each bound Go field), or else the
+// user type of the map step inMap (its Go fields copied, an int one
+// converted to the int64 the argument wants: plan.Runnable admits no
+// other difference).
+//
+//	userfn.In{Device: r.Device, Status: string(r.Status)}
+func argStruct(g ir.GoFunc, in *plan.Record, inMap *ir.Map) jen.Code {
+	var items []jen.Code
+	for _, b := range g.ArgFields {
+		var v jen.Code
+		if in != nil {
+			if f := fieldByName(in, b.Field); f != nil {
+				v = fieldValue(f)
+			}
+		} else if f := plan.MapResultField(inMap, b.Field); f != nil {
+			v = jen.Id("r").Dot(f.GoField)
+			if f.GoType != b.GoType {
+				v = jen.Id(b.GoType).Call(v)
+			}
+		}
+		if v == nil {
+			v = jen.Id("r").Dot("MISSING_" + b.Field) // fails to compile: a planning bug
+		}
+		items = append(items, jen.Line().Id(b.GoField).Op(":").Add(v))
+	}
+	if len(items) > 0 {
+		items = append(items, jen.Line())
+	}
+	return jen.Qual(g.Arg.PkgPath, g.Arg.Name).Values(items...)
+}
+
+// outputType is the type of the rows reaching the sink: a planned record
+// or a map step's user type.
+func outputType(r *plan.Runnable) *jen.Statement {
+	if r.OutputMap != nil {
+		return jen.Qual(r.OutputMap.OutType.PkgPath, r.OutputMap.OutType.Name)
+	}
+	return jen.Id(r.Output.GoName)
+}
+
+// outputName names outputType in comments ("Reading", "userfn.Out").
+func outputName(r *plan.Runnable) string {
+	if r.OutputMap != nil {
+		return path.Base(r.OutputMap.OutType.PkgPath) + "." + r.OutputMap.OutType.Name
+	}
+	return r.Output.GoName
+}
+
+// hasMap reports whether a step of r calls a Go function (the row
+// function then takes a context and returns an error).
+func hasMap(r *plan.Runnable) bool {
+	for _, st := range r.Steps {
+		if st.Map != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// mapStepFunc emits a map step's function:
+//
+//	// mapfnStep1 is the map step of streamgen.yaml:6:5: it calls
+//	// userfn.Enrich with the fields of r.
+//	func mapfnStep1(ctx context.Context, r *Event) (userfn.Out, error) {
+//		out, err := userfn.Enrich(ctx, userfn.In{Device: r.Device, …})
+//		if err != nil {
+//			return userfn.Out{}, fmt.Errorf("mapfn: userfn.Enrich: %w", err)
+//		}
+//		return out, nil
+//	}
+func mapStepFunc(pl *ir.Pipeline, st *plan.RunStep) jen.Code {
+	m := st.Map
+	in := jen.Id("r").Op("*")
+	if st.In != nil {
+		in.Id(st.In.GoName)
+	} else {
+		in.Qual(st.InMap.OutType.PkgPath, st.InMap.OutType.Name)
+	}
+	out := jen.Qual(m.OutType.PkgPath, m.OutType.Name)
+	fname := path.Base(m.Func.PkgPath) + "." + m.Func.Name
+	var args []jen.Code
+	if m.Func.Context {
+		args = append(args, jen.Id("ctx"))
+	}
+	args = append(args, argStruct(m.Func, st.In, st.InMap))
+	call := jen.Qual(m.Func.PkgPath, m.Func.Name).Call(args...)
+	var body []jen.Code
+	if m.Func.Error {
+		body = []jen.Code{
+			jen.List(jen.Id("out"), jen.Err()).Op(":=").Add(call),
+			jen.If(jen.Err().Op("!=").Nil()).Block(
+				jen.Return(out.Clone().Values(), jen.Qual(fmtPath, "Errorf").Call(jen.Lit(pl.Name+": "+fname+": %w"), jen.Err())),
+			),
+			jen.Return(jen.Id("out"), jen.Nil()),
+		}
+	} else {
+		body = []jen.Code{jen.Return(call, jen.Nil())}
+	}
+	text := fmt.Sprintf("%s is the map step of %s: it calls %s with the fields of r.", st.Func, m.Pos, fname)
+	return jen.Add(doc(wrap(text))).Line().
+		Func().Id(st.Func).Params(jen.Id("ctx").Qual(contextPath, "Context"), in).Params(out, jen.Error()).Block(body...)
+}
+
+// foreachBatchFunc emits the function a foreachBatch sink calls with
+// each batch:
+//
+//	// mapfnForeachBatch converts the rows of batch batchID to
+//	// userfn.Row and calls userfn.WriteBatch …
+//	func mapfnForeachBatch(ctx context.Context, batchID int64, rows []userfn.Out) error {
+//		in := make([]userfn.Row, len(rows))
+//		for i := range rows {
+//			r := &rows[i]
+//			in[i] = userfn.Row{Device: r.Device, …}
+//		}
+//		return userfn.WriteBatch(ctx, batchID, in)
+//	}
+func foreachBatchFunc(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
+	g := pl.Sink.Foreach.Func
+	fname := path.Base(g.PkgPath) + "." + g.Name
+	arg := jen.Qual(g.Arg.PkgPath, g.Arg.Name)
+	text := fmt.Sprintf("%s converts the rows of batch batchID to %s.%s and calls %s, the pipeline's foreachBatch sink. ", r.ForeachBatch, path.Base(g.Arg.PkgPath), g.Arg.Name, fname) +
+		"As with Spark's foreachBatch, exactly-once output is the function's job: a batch that fails, or whose commit is lost, runs again after a restart with the same batchID and the same rows, so the function should write idempotently keyed by batchID (overwrite what a batchID wrote, or skip a batchID already written)."
+	return jen.Add(doc(wrap(text))).Line().
+		Func().Id(r.ForeachBatch).Params(jen.Id("ctx").Qual(contextPath, "Context"), jen.Id("batchID").Int64(), jen.Id("rows").Index().Add(outputType(r))).Error().Block(
+		jen.Id("in").Op(":=").Make(jen.Index().Add(arg.Clone()), jen.Len(jen.Id("rows"))),
+		jen.For(jen.Id("i").Op(":=").Range().Id("rows")).Block(
+			jen.Id("r").Op(":=").Op("&").Id("rows").Index(jen.Id("i")),
+			jen.Id("in").Index(jen.Id("i")).Op("=").Add(argStruct(g, r.Output, r.OutputMap)),
+		),
+		jen.Return(jen.Qual(g.PkgPath, g.Name).Call(jen.Id("ctx"), jen.Id("batchID"), jen.Id("in"))),
+	)
 }
 
 func fieldByName(r *plan.Record, name string) *plan.Field {

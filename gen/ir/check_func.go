@@ -170,6 +170,7 @@ func (b *pipelineBuilder) mapStep(path string, m *spec.Map, in *Record) {
 		}
 		out.Fields = append(out.Fields, &Field{Name: name, Type: typ, Required: !nullable, Nullable: nullable, Pos: b.pos(path)})
 		mp.OutFields = append(mp.OutFields, sf.Name())
+		mp.OutBindings = append(mp.OutBindings, FieldBinding{GoField: sf.Name(), GoType: types.TypeString(sf.Type(), qualifier), Field: name})
 	}
 	mp.Out = out
 	b.p.Steps = append(b.p.Steps, mp)
@@ -240,7 +241,7 @@ func (b *pipelineBuilder) bindStruct(path string, n *types.Named, rec *Record) [
 			b.diags.AddHint(b.pos(path), path, b.declared(sf), "%s.%s has type %s, want %s (field %q of record %s)", n.Obj().Name(), sf.Name(), got, wantT, f.Name, rec.Name)
 			continue
 		}
-		out = append(out, FieldBinding{GoField: sf.Name(), Field: f.Name})
+		out = append(out, FieldBinding{GoField: sf.Name(), GoType: got, Field: f.Name})
 	}
 	return out
 }

@@ -264,7 +264,11 @@ type Map struct {
 	// OutFields name the Go field of OutType behind each Out field, in
 	// Out.Fields order.
 	OutFields []string `json:"outFields"`
-	Pos       diag.Pos `json:"pos"`
+	// OutBindings bind each Out field to its Go field of OutType, with
+	// the Go field's type, in Out.Fields order (OutBindings[i].GoField ==
+	// OutFields[i]).
+	OutBindings []FieldBinding `json:"outBindings"`
+	Pos         diag.Pos       `json:"pos"`
 }
 
 // GoFunc is a user Go function and how to call it.
@@ -293,6 +297,12 @@ type GoType struct {
 // FieldBinding binds a Go struct field of a user type to a record field.
 type FieldBinding struct {
 	GoField string `json:"goField"`
+	// GoType is the Go field's type as go/types writes it, packages
+	// named by their names ("int", "*string", "time.Time", "[]int64").
+	// For an argument struct it is exactly the type expressions see for
+	// Field (the checker requires it); for a map result it is the user's
+	// type, which may be int for an int64 field.
+	GoType string `json:"goType"`
 	// Field is the record field's (JSON) name.
 	Field string `json:"field"`
 }

@@ -15,15 +15,29 @@ import (
 //
 //   - <P>Config: the paths, trigger and logger of a run, and
 //     Default<P>Config() filled from the spec;
+//
 //   - New<P>(ctx, cfg) (*stream.Query, error): opens the stores, the
 //     checkpoint, the source and the sink and wires them with a
 //     stream.Runner applying the steps;
+//
 //   - one unexported function per where step and per derived select
 //     column (<p>Step<i>, <p>Step<i><Field>), and <p>Row applying all
 //     the steps to one source row.
 //
+//   - for a map step, <p>Step<i>(ctx, r) (Out, error) converting the row
+//     to the user function's argument struct field by field and calling
+//     it (its rows are then the user's result type); for a foreachBatch
+//     sink, <p>ForeachBatch(ctx, batchID, rows) converting the rows to
+//     the user's struct and calling the user function.
+//
 // Only stateless pipelines are runnable for now: a files source (JSON
-// lines), where and select steps, and a delta, memory or console sink.
+// lines), where, select and map steps (where and select only before any
+// map step; a map function's error drops the row with onMalformed: drop
+// and stops the query with fail, quarantine is not supported yet), and a
+// delta, memory, console or foreachBatch sink (delta
+// only when no map step makes the user's type the output: the sink
+// writes generated records, whose Delta schema and parquet layout the
+// generator knows; a user struct has neither).
 // Any other feature leaves Plan.Runnable nil and is listed in
 // Plan.Unsupported; the package doc names it and no pipeline or main
 // file is generated.
@@ -36,8 +50,14 @@ type Runnable struct {
 	// TempCheckpoint names the listener type removing a temporary
 	// checkpoint when the query ends.
 	TempCheckpoint string
-	// Source is the source record; Output the record reaching the sink.
+	// Source is the source record; Output the record reaching the sink,
+	// nil when a map step makes OutputMap's user type the output.
 	Source, Output *Record
+	OutputMap      *ir.Map
+	// ForeachBatch names the function converting a batch's rows for a
+	// foreachBatch sink and calling the user's function ("" for other
+	// sinks).
+	ForeachBatch string
 	// SourceRoot is the directory of the spec's files source and
 	// SourceGlob the pattern of its files below it ("" for every file at
 	// the top: the runtime's default).
@@ -50,11 +70,16 @@ type Runnable struct {
 	MainDir string
 }
 
-// RunStep is one where or select step of a runnable pipeline.
+// RunStep is one where, select or map step of a runnable pipeline.
 type RunStep struct {
-	// Where is set for a where step, Select for a select step.
+	// Where is set for a where step, Select for a select step, Map for a
+	// map step.
 	Where  *ir.Where
 	Select *ir.Select
+	Map    *ir.Map
+	// InMap is the map step whose user type a map step reads, when In is
+	// nil.
+	InMap *ir.Map
 	// Func names the step's function: func(r *In) bool for where,
 	// func(r *In) Out for select.
 	Func string
@@ -62,7 +87,8 @@ type RunStep struct {
 	// over the variables of Where.Cond.Vars.
 	ExprFunc string
 	// In and Out are the planned records the step reads and writes (the
-	// same for where).
+	// same for where; Out is nil for a map step, In for a map step after
+	// another).
 	In, Out *Record
 	// Columns are a select step's columns, index for index with
 	// Select.Columns.
@@ -104,16 +130,22 @@ func (b *builder) planRunnable(p *Plan) {
 		TempCheckpoint: lower + "TempCheckpoint",
 		Source:         b.records[pl.Source.Record],
 		Output:         b.records[pl.Output],
+		OutputMap:      mapOf(pl, pl.Output),
 		MainDir:        "cmd/" + strings.ReplaceAll(pl.Name, "_", "-"),
 	}
-	if r.Source == nil || r.Output == nil {
+	if pl.Sink.Kind == ir.SinkForeachBatch {
+		r.ForeachBatch = lower + "ForeachBatch"
+	}
+	if r.Source == nil || (r.Output == nil) == (r.OutputMap == nil) {
 		b.diags.Add(pl.Pos, "", "streamgen: internal error: the records of pipeline %s are not planned", pl.Name)
 		return
 	}
 	r.SourceRoot, r.SourceGlob = splitGlob(pl.Source.Files.Path)
 	o := owner{what: "the pipeline " + pl.Name, pos: pl.Pos}
-	for _, name := range []string{r.Config, r.DefaultConfig, r.New, r.Row, r.TempCheckpoint} {
-		b.claim(name, o)
+	for _, name := range []string{r.Config, r.DefaultConfig, r.New, r.Row, r.TempCheckpoint, r.ForeachBatch} {
+		if name != "" {
+			b.claim(name, o)
+		}
 	}
 	for i, st := range pl.Steps {
 		rs := &RunStep{Func: fmt.Sprintf("%sStep%d", lower, i)}
@@ -145,10 +177,20 @@ func (b *builder) planRunnable(p *Plan) {
 				}
 				rs.Columns = append(rs.Columns, rc)
 			}
+		case *ir.Map:
+			rs.Map = st
+			rs.In = b.records[st.In]
+			if rs.In == nil {
+				rs.InMap = mapOf(pl, st.In)
+			}
+			if rs.In == nil && rs.InMap == nil {
+				b.diags.Add(st.Pos, "", "streamgen: internal error: the input of map step %d is not planned", i)
+				return
+			}
 		default:
 			continue // a watermark: nothing to do without an aggregation
 		}
-		if rs.In == nil {
+		if rs.In == nil && rs.InMap == nil {
 			b.diags.Add(st.StepPos(), "", "streamgen: internal error: the input of step %d is not planned", i)
 			return
 		}
@@ -184,15 +226,28 @@ func unsupported(pl *ir.Pipeline) []string {
 	case pl.Source.Files.CleanSource != "" && pl.Source.Files.CleanSource != "off":
 		out = append(out, "cleanSource")
 	}
+	afterMap := false
 	for _, st := range pl.Steps {
 		switch st := st.(type) {
 		case *ir.Map:
-			out = appendOnce(out, "map steps")
+			if !convertible(st.Func.ArgFields, mapOf(pl, st.In)) {
+				out = appendOnce(out, "passing a map result field of type *int or []int on to a Go function")
+			}
+			if st.Func.Error && pl.Source.OnMalformed == ir.Quarantine {
+				out = appendOnce(out, "map functions returning an error with onMalformed: quarantine (the failed row would be quarantined)")
+			}
+			afterMap = true
 		case *ir.Where:
+			if afterMap {
+				out = appendOnce(out, "where and select steps after a map step")
+			}
 			if !bindable(st.In, st.Cond) {
 				out = appendOnce(out, "expressions over lists of enums or dates and nested records")
 			}
 		case *ir.Select:
+			if afterMap {
+				out = appendOnce(out, "where and select steps after a map step")
+			}
 			for _, c := range st.Columns {
 				if c.Expr != nil && (!bindable(st.In, c.Expr) || !assignable(c.Expr.Type)) {
 					out = appendOnce(out, "expressions over lists of enums or dates and nested records")
@@ -211,11 +266,63 @@ func unsupported(pl *ir.Pipeline) []string {
 		if pl.Sink.Delta != nil && len(pl.Sink.Delta.PartitionBy) > 0 {
 			out = append(out, "partitionBy")
 		}
+		if mapOf(pl, pl.Output) != nil {
+			out = append(out, "a delta sink after a map step (its rows are the user's type, without a generated Delta schema and parquet layout)")
+		}
+	case ir.SinkForeachBatch:
+		if pl.Sink.Foreach == nil || !convertible(pl.Sink.Foreach.Func.ArgFields, mapOf(pl, pl.Output)) {
+			out = appendOnce(out, "passing a map result field of type *int or []int on to a Go function")
+		}
 	case ir.SinkMemory, ir.SinkConsole:
 	default:
 		out = append(out, fmt.Sprintf("the %s sink", pl.Sink.Kind))
 	}
 	return out
+}
+
+// mapOf returns the map step whose result type makes rec, or nil (rec
+// is then a planned record).
+func mapOf(pl *ir.Pipeline, rec *ir.Record) *ir.Map {
+	if rec == nil || !strings.HasPrefix(rec.ID, "go:") {
+		return nil
+	}
+	for _, st := range pl.Steps {
+		if mp, ok := st.(*ir.Map); ok && mp.Out == rec && len(mp.OutBindings) == len(rec.Fields) {
+			return mp
+		}
+	}
+	return nil
+}
+
+// MapResultField returns the binding of mp's result field name.
+func MapResultField(mp *ir.Map, name string) *ir.FieldBinding {
+	for i := range mp.OutBindings {
+		if mp.OutBindings[i].Field == name {
+			return &mp.OutBindings[i]
+		}
+	}
+	return nil
+}
+
+// convertible reports whether generated code can build an argument
+// struct with the bindings args from the rows of in (nil: a planned
+// record, whose fields convert to the types the checker requires). A
+// map result field has the user's type, which may be int for an int64
+// field: int converts with int64(x); *int and []int do not convert.
+func convertible(args []ir.FieldBinding, in *ir.Map) bool {
+	if in == nil {
+		return true
+	}
+	for _, a := range args {
+		f := MapResultField(in, a.Field)
+		if f == nil {
+			return false
+		}
+		if f.GoType != a.GoType && !(f.GoType == "int" && a.GoType == "int64") {
+			return false
+		}
+	}
+	return true
 }
 
 func appendOnce(list []string, s string) []string {

@@ -103,7 +103,24 @@ func TestUnsupported(t *testing.T) {
 		{"map and aggregation", func(pl *ir.Pipeline) {
 			pl.Steps = append(pl.Steps, &ir.Map{Op: "map", In: pl.Output})
 			pl.Aggregation = &ir.Aggregation{}
-		}, []string{"map steps", "aggregations (the state store)"}},
+		}, []string{"aggregations (the state store)"}},
+		{"map error quarantined", func(pl *ir.Pipeline) {
+			pl.Source.OnMalformed = ir.Quarantine
+			pl.Steps = append(pl.Steps, &ir.Map{Op: "map", In: pl.Output, Func: ir.GoFunc{Error: true}})
+		}, []string{"map functions returning an error with onMalformed: quarantine (the failed row would be quarantined)"}},
+		{"map result int pointer", func(pl *ir.Pipeline) {
+			out := &ir.Record{Name: "Out", ID: "go:example.com/u.Out", Fields: []*ir.Field{{Name: "n", Type: &ir.Scalar{Kind: ir.Int64}, Nullable: true}}}
+			mp := &ir.Map{Op: "map", In: pl.Output, Out: out, OutBindings: []ir.FieldBinding{{GoField: "N", GoType: "*int", Field: "n"}}}
+			pl.Steps = append(pl.Steps, mp)
+			pl.Output = out
+			pl.Sink.Kind, pl.Sink.Delta = ir.SinkForeachBatch, nil
+			pl.Sink.Foreach = &ir.ForeachBatchSink{Func: ir.GoFunc{ArgFields: []ir.FieldBinding{{GoField: "N", GoType: "*int64", Field: "n"}}}}
+		}, []string{"passing a map result field of type *int or []int on to a Go function"}},
+		{"delta after map", func(pl *ir.Pipeline) {
+			out := &ir.Record{Name: "Out", ID: "go:example.com/u.Out"}
+			pl.Steps = append(pl.Steps, &ir.Map{Op: "map", In: pl.Output, Out: out})
+			pl.Output = out
+		}, []string{"a delta sink after a map step (its rows are the user's type, without a generated Delta schema and parquet layout)"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			prog := statelessProgram(tc.mutate)
