@@ -12,5 +12,6 @@ package generated
 //go:generate go run ../cmd/streamgen generate --omit-version -o device_status/want device_status/streamgen.yaml
 //go:generate go run ../cmd/streamgen generate --omit-version -o events/want events/streamgen.yaml
 //go:generate go run ../cmd/streamgen generate --omit-version -o filters/want filters/streamgen.yaml
+//go:generate go run ../cmd/streamgen generate --omit-version -o mapdelta/want mapdelta/streamgen.yaml
 //go:generate go run ../cmd/streamgen generate --omit-version -o mapfn/want mapfn/streamgen.yaml
 //go:generate go run ../cmd/streamgen generate --omit-version -o sensor_readings/want sensor_readings/streamgen.yaml

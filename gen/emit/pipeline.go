@@ -234,11 +234,11 @@ func newPipeline(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 	}
 	switch pl.Sink.Kind {
 	case ir.SinkDelta:
-		text += fmt.Sprintf(", appended as %s rows to the Delta table at cfg.SinkPath, exactly once per batch", outputName(r))
+		text += fmt.Sprintf(", appended as %s rows to the Delta table at cfg.SinkPath, exactly once per batch", r.Output.GoName)
 	case ir.SinkMemory:
-		text += fmt.Sprintf(", added as %s rows to cfg.Sink", outputName(r))
+		text += fmt.Sprintf(", added as %s rows to cfg.Sink", r.Output.GoName)
 	case ir.SinkConsole:
-		text += fmt.Sprintf(", printed as %s rows to cfg.Console", outputName(r))
+		text += fmt.Sprintf(", printed as %s rows to cfg.Console", r.Output.GoName)
 	case ir.SinkForeachBatch:
 		g := pl.Sink.Foreach.Func
 		text += fmt.Sprintf(", passed batch by batch to %s.%s (%s)", path.Base(g.PkgPath), g.Name, r.ForeachBatch)
@@ -667,27 +667,17 @@ func fieldValue(f *plan.Field) jen.Code {
 	return x
 }
 
-// argStruct builds a Go function's argument struct from the row r: a
-// planned record in (its fields converted as for expressions, which is
-// the type the checker required of each bound Go field), or else the
-// user type of the map step inMap (its Go fields copied, an int one
-// converted to the int64 the argument wants: plan.Runnable admits no
-// other difference).
+// argStruct builds a Go function's argument struct from the row r, a
+// planned record in: its fields converted as for expressions, which is
+// the type the checker required of each bound Go field.
 //
 //	userfn.In{Device: r.Device, Status: string(r.Status)}
-func argStruct(g ir.GoFunc, in *plan.Record, inMap *ir.Map) jen.Code {
+func argStruct(g ir.GoFunc, in *plan.Record) jen.Code {
 	var items []jen.Code
 	for _, b := range g.ArgFields {
 		var v jen.Code
-		if in != nil {
-			if f := fieldByName(in, b.Field); f != nil {
-				v = fieldValue(f)
-			}
-		} else if f := plan.MapResultField(inMap, b.Field); f != nil {
-			v = jen.Id("r").Dot(f.GoField)
-			if f.GoType != b.GoType {
-				v = jen.Id(b.GoType).Call(v)
-			}
+		if f := fieldByName(in, b.Field); f != nil {
+			v = fieldValue(f)
 		}
 		if v == nil {
 			v = jen.Id("r").Dot("MISSING_" + b.Field) // fails to compile: a planning bug
@@ -700,21 +690,66 @@ func argStruct(g ir.GoFunc, in *plan.Record, inMap *ir.Map) jen.Code {
 	return jen.Qual(g.Arg.PkgPath, g.Arg.Name).Values(items...)
 }
 
-// outputType is the type of the rows reaching the sink: a planned record
-// or a map step's user type.
-func outputType(r *plan.Runnable) *jen.Statement {
-	if r.OutputMap != nil {
-		return jen.Qual(r.OutputMap.OutType.PkgPath, r.OutputMap.OutType.Name)
+// resultRecord builds a map step's generated record out from the user's
+// result value x, field by field: a field of the same type copied, an int
+// one (int, *int, []int, []*int) converted to int64 (plan.ResultConvertible
+// admits no other difference).
+//
+//	MapfnMapped{Device: out.Device, Count: int64(out.Count)}
+func resultRecord(m *ir.Map, out *plan.Record, x string) jen.Code {
+	var items []jen.Code
+	for i, b := range m.OutBindings {
+		f := out.Fields[i]
+		items = append(items, jen.Line().Id(f.GoName).Op(":").Add(convertResult(jen.Id(x).Dot(b.GoField), b.GoType, f.Type.String())))
 	}
-	return jen.Id(r.Output.GoName)
+	if len(items) > 0 {
+		items = append(items, jen.Line())
+	}
+	return jen.Id(out.GoName).Values(items...)
 }
 
-// outputName names outputType in comments ("Reading", "userfn.Out").
-func outputName(r *plan.Runnable) string {
-	if r.OutputMap != nil {
-		return path.Base(r.OutputMap.OutType.PkgPath) + "." + r.OutputMap.OutType.Name
+// convertResult converts v of the user's type from to the generated
+// field type to.
+func convertResult(v *jen.Statement, from, to string) jen.Code {
+	switch {
+	case from == to:
+		return v
+	case from == "int" && to == "int64":
+		return jen.Int64().Call(v)
+	case from == "*int" && to == "*int64":
+		return jen.Func().Params(jen.Id("p").Op("*").Int()).Op("*").Int64().Block(
+			jen.If(jen.Id("p").Op("==").Nil()).Block(jen.Return(jen.Nil())),
+			jen.Id("n").Op(":=").Int64().Call(jen.Op("*").Id("p")),
+			jen.Return(jen.Op("&").Id("n")),
+		).Call(v)
+	case from == "[]int" && to == "[]int64":
+		return jen.Func().Params(jen.Id("s").Index().Int()).Index().Int64().Block(
+			jen.If(jen.Id("s").Op("==").Nil()).Block(jen.Return(jen.Nil())),
+			jen.Id("res").Op(":=").Make(jen.Index().Int64(), jen.Len(jen.Id("s"))),
+			jen.For(jen.List(jen.Id("i"), jen.Id("n")).Op(":=").Range().Id("s")).Block(
+				jen.Id("res").Index(jen.Id("i")).Op("=").Int64().Call(jen.Id("n")),
+			),
+			jen.Return(jen.Id("res")),
+		).Call(v)
+	case from == "[]*int" && to == "[]*int64":
+		return jen.Func().Params(jen.Id("s").Index().Op("*").Int()).Index().Op("*").Int64().Block(
+			jen.If(jen.Id("s").Op("==").Nil()).Block(jen.Return(jen.Nil())),
+			jen.Id("res").Op(":=").Make(jen.Index().Op("*").Int64(), jen.Len(jen.Id("s"))),
+			jen.For(jen.List(jen.Id("i"), jen.Id("p")).Op(":=").Range().Id("s")).Block(
+				jen.If(jen.Id("p").Op("!=").Nil()).Block(
+					jen.Id("n").Op(":=").Int64().Call(jen.Op("*").Id("p")),
+					jen.Id("res").Index(jen.Id("i")).Op("=").Op("&").Id("n"),
+				),
+			),
+			jen.Return(jen.Id("res")),
+		).Call(v)
 	}
-	return r.Output.GoName
+	return v.Dot("UNCONVERTIBLE") // fails to compile: a planning bug
+}
+
+// outputType is the type of the rows reaching the sink, a planned record.
+func outputType(r *plan.Runnable) *jen.Statement {
+	return jen.Id(r.Output.GoName)
 }
 
 // hasMap reports whether a step of r calls a Go function (the row
@@ -728,32 +763,29 @@ func hasMap(r *plan.Runnable) bool {
 	return false
 }
 
-// mapStepFunc emits a map step's function:
+// mapStepFunc emits a map step's function, which converts the user's
+// result to the step's generated record:
 //
 //	// mapfnStep1 is the map step of streamgen.yaml:6:5: it calls
-//	// userfn.Enrich with the fields of r.
-//	func mapfnStep1(ctx context.Context, r *Event) (userfn.Out, error) {
+//	// userfn.Enrich with the fields of r and makes the MapfnMapped of its
+//	// result.
+//	func mapfnStep1(ctx context.Context, r *Reading) (MapfnMapped, error) {
 //		out, err := userfn.Enrich(ctx, userfn.In{Device: r.Device, …})
 //		if err != nil {
-//			return userfn.Out{}, fmt.Errorf("mapfn: userfn.Enrich: %w", err)
+//			return MapfnMapped{}, fmt.Errorf("mapfn: userfn.Enrich: %w", err)
 //		}
-//		return out, nil
+//		return MapfnMapped{Device: out.Device, Count: int64(out.Count), …}, nil
 //	}
 func mapStepFunc(pl *ir.Pipeline, st *plan.RunStep) jen.Code {
 	m := st.Map
-	in := jen.Id("r").Op("*")
-	if st.In != nil {
-		in.Id(st.In.GoName)
-	} else {
-		in.Qual(st.InMap.OutType.PkgPath, st.InMap.OutType.Name)
-	}
-	out := jen.Qual(m.OutType.PkgPath, m.OutType.Name)
+	in := jen.Id("r").Op("*").Id(st.In.GoName)
+	out := jen.Id(st.Out.GoName)
 	fname := path.Base(m.Func.PkgPath) + "." + m.Func.Name
 	var args []jen.Code
 	if m.Func.Context {
 		args = append(args, jen.Id("ctx"))
 	}
-	args = append(args, argStruct(m.Func, st.In, st.InMap))
+	args = append(args, argStruct(m.Func, st.In))
 	call := jen.Qual(m.Func.PkgPath, m.Func.Name).Call(args...)
 	var body []jen.Code
 	if m.Func.Error {
@@ -762,12 +794,12 @@ func mapStepFunc(pl *ir.Pipeline, st *plan.RunStep) jen.Code {
 			jen.If(jen.Err().Op("!=").Nil()).Block(
 				jen.Return(out.Clone().Values(), jen.Qual(fmtPath, "Errorf").Call(jen.Lit(pl.Name+": "+fname+": %w"), jen.Err())),
 			),
-			jen.Return(jen.Id("out"), jen.Nil()),
 		}
 	} else {
-		body = []jen.Code{jen.Return(call, jen.Nil())}
+		body = []jen.Code{jen.Id("out").Op(":=").Add(call)}
 	}
-	text := fmt.Sprintf("%s is the map step of %s: it calls %s with the fields of r.", st.Func, m.Pos, fname)
+	body = append(body, jen.Return(resultRecord(m, st.Out, "out"), jen.Nil()))
+	text := fmt.Sprintf("%s is the map step of %s: it calls %s with the fields of r and makes the %s of its result.", st.Func, m.Pos, fname, st.Out.GoName)
 	return jen.Add(doc(wrap(text))).Line().
 		Func().Id(st.Func).Params(jen.Id("ctx").Qual(contextPath, "Context"), in).Params(out, jen.Error()).Block(body...)
 }
@@ -777,7 +809,7 @@ func mapStepFunc(pl *ir.Pipeline, st *plan.RunStep) jen.Code {
 //
 //	// mapfnForeachBatch converts the rows of batch batchID to
 //	// userfn.Row and calls userfn.WriteBatch …
-//	func mapfnForeachBatch(ctx context.Context, batchID int64, rows []userfn.Out) error {
+//	func mapfnForeachBatch(ctx context.Context, batchID int64, rows []MapfnMapped2) error {
 //		in := make([]userfn.Row, len(rows))
 //		for i := range rows {
 //			r := &rows[i]
@@ -796,7 +828,7 @@ func foreachBatchFunc(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 		jen.Id("in").Op(":=").Make(jen.Index().Add(arg.Clone()), jen.Len(jen.Id("rows"))),
 		jen.For(jen.Id("i").Op(":=").Range().Id("rows")).Block(
 			jen.Id("r").Op(":=").Op("&").Id("rows").Index(jen.Id("i")),
-			jen.Id("in").Index(jen.Id("i")).Op("=").Add(argStruct(g, r.Output, r.OutputMap)),
+			jen.Id("in").Index(jen.Id("i")).Op("=").Add(argStruct(g, r.Output)),
 		),
 		jen.Return(jen.Qual(g.PkgPath, g.Name).Call(jen.Id("ctx"), jen.Id("batchID"), jen.Id("in"))),
 	)

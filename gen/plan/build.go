@@ -60,10 +60,11 @@ type builder struct {
 	cfg      Config
 	diags    diag.List
 	records  map[*ir.Record]*Record
-	enums    map[*ir.Enum]*Enum // enum types by their ir type, shared by copied fields
-	collided map[*Record]bool   // records whose struct name is taken
-	idents   map[string]owner   // package-level identifiers
-	fileUsed map[string]owner   // generated file paths
+	mapped   map[*ir.Record]*ir.Record // map outputs' generated records (pipelineRecords)
+	enums    map[*ir.Enum]*Enum        // enum types by their ir type, shared by copied fields
+	collided map[*Record]bool          // records whose struct name is taken
+	idents   map[string]owner          // package-level identifiers
+	fileUsed map[string]owner          // generated file paths
 }
 
 func (b *builder) build(prog *ir.Program) *Plan {
@@ -78,7 +79,7 @@ func (b *builder) build(prog *ir.Program) *Plan {
 		case pl.Pos.File != "":
 			p.Specs = []string{pl.Pos.File}
 		}
-		decoded, derived = pipelineRecords(pl)
+		decoded, derived, b.mapped = pipelineRecords(pl)
 	case len(prog.Pipelines) == 0:
 		decoded = prog.Records
 	default:
@@ -163,6 +164,17 @@ func (b *builder) build(prog *ir.Program) *Plan {
 	b.planRunnable(p)
 	sort.Slice(p.Files, func(i, j int) bool { return p.Files[i].Path < p.Files[j].Path })
 	return p
+}
+
+// rowRecord returns the planned record of the rows rec describes in a
+// runnable pipeline: rec's own, or for a map output (the user's type) its
+// generated record. (An aggregation still reads a map output as the
+// user's type: see aggInput.)
+func (b *builder) rowRecord(rec *ir.Record) *Record {
+	if pr := b.records[rec]; pr != nil {
+		return pr
+	}
+	return b.records[b.mapped[rec]]
 }
 
 // pipeline returns the pipeline cfg selects, reporting a bad selection.

@@ -24,20 +24,21 @@ import (
 //     column (<p>Step<i>, <p>Step<i><Field>), and <p>Row applying all
 //     the steps to one source row.
 //
-//   - for a map step, <p>Step<i>(ctx, r) (Out, error) converting the row
-//     to the user function's argument struct field by field and calling
-//     it (its rows are then the user's result type); for a foreachBatch
-//     sink, <p>ForeachBatch(ctx, batchID, rows) converting the rows to
-//     the user's struct and calling the user function.
+//   - for a map step, <p>Step<i>(ctx, r) (<P>Mapped, error) converting
+//     the row to the user function's argument struct field by field,
+//     calling it and converting its result field by field to the
+//     generated record <P>Mapped (<P>Mapped2, … for later map steps; an
+//     int result field becomes int64); for a foreachBatch sink,
+//     <p>ForeachBatch(ctx, batchID, rows) converting the rows to the
+//     user's struct and calling the user function.
 //
 // Only stateless pipelines are runnable for now: a files source (JSON
-// lines), where, select and map steps (where and select only before any
-// map step; a map function's error drops the row with onMalformed: drop
-// and stops the query with fail, quarantine is not supported yet), and a
-// delta, memory, console or foreachBatch sink (delta
-// only when no map step makes the user's type the output: the sink
-// writes generated records, whose Delta schema and parquet layout the
-// generator knows; a user struct has neither).
+// lines), where, select and map steps in any order (a map function's
+// error drops the row with onMalformed: drop and stops the query with
+// fail, quarantine is not supported yet), and a delta, memory, console
+// or foreachBatch sink. Every step writes generated records, so a sink
+// after a map step writes them too (with their Delta schema and parquet
+// layout).
 // Any other feature leaves Plan.Runnable nil and is listed in
 // Plan.Unsupported; the package doc names it and no pipeline or main
 // file is generated.
@@ -50,10 +51,10 @@ type Runnable struct {
 	// TempCheckpoint names the listener type removing a temporary
 	// checkpoint when the query ends.
 	TempCheckpoint string
-	// Source is the source record; Output the record reaching the sink,
-	// nil when a map step makes OutputMap's user type the output.
+	// Source is the source record; Output the record reaching the sink
+	// (a map step's generated record when the last row-changing step is a
+	// map).
 	Source, Output *Record
-	OutputMap      *ir.Map
 	// ForeachBatch names the function converting a batch's rows for a
 	// foreachBatch sink and calling the user's function ("" for other
 	// sinks).
@@ -77,9 +78,6 @@ type RunStep struct {
 	Where  *ir.Where
 	Select *ir.Select
 	Map    *ir.Map
-	// InMap is the map step whose user type a map step reads, when In is
-	// nil.
-	InMap *ir.Map
 	// Func names the step's function: func(r *In) bool for where,
 	// func(r *In) Out for select.
 	Func string
@@ -87,8 +85,8 @@ type RunStep struct {
 	// over the variables of Where.Cond.Vars.
 	ExprFunc string
 	// In and Out are the planned records the step reads and writes (the
-	// same for where; Out is nil for a map step, In for a map step after
-	// another).
+	// same for where; a map step's Out is its generated record, index for
+	// index with Map.OutBindings).
 	In, Out *Record
 	// Columns are a select step's columns, index for index with
 	// Select.Columns.
@@ -129,14 +127,13 @@ func (b *builder) planRunnable(p *Plan) {
 		Row:            lower + "Row",
 		TempCheckpoint: lower + "TempCheckpoint",
 		Source:         b.records[pl.Source.Record],
-		Output:         b.records[pl.Output],
-		OutputMap:      mapOf(pl, pl.Output),
+		Output:         b.rowRecord(pl.Output),
 		MainDir:        "cmd/" + strings.ReplaceAll(pl.Name, "_", "-"),
 	}
 	if pl.Sink.Kind == ir.SinkForeachBatch {
 		r.ForeachBatch = lower + "ForeachBatch"
 	}
-	if r.Source == nil || (r.Output == nil) == (r.OutputMap == nil) {
+	if r.Source == nil || r.Output == nil {
 		b.diags.Add(pl.Pos, "", "streamgen: internal error: the records of pipeline %s are not planned", pl.Name)
 		return
 	}
@@ -152,13 +149,13 @@ func (b *builder) planRunnable(p *Plan) {
 		switch st := st.(type) {
 		case *ir.Where:
 			rs.Where = st
-			rs.In = b.records[st.In]
+			rs.In = b.rowRecord(st.In)
 			rs.Out = rs.In
 			rs.ExprFunc = rs.Func + "Cond"
 			b.claim(rs.ExprFunc, o)
 		case *ir.Select:
 			rs.Select = st
-			rs.In, rs.Out = b.records[st.In], b.records[st.Out]
+			rs.In, rs.Out = b.rowRecord(st.In), b.records[st.Out]
 			if rs.In == nil || rs.Out == nil || len(rs.Out.Fields) != len(st.Columns) {
 				b.diags.Add(st.Pos, "", "streamgen: internal error: select step %d is not planned", i)
 				return
@@ -179,18 +176,15 @@ func (b *builder) planRunnable(p *Plan) {
 			}
 		case *ir.Map:
 			rs.Map = st
-			rs.In = b.records[st.In]
-			if rs.In == nil {
-				rs.InMap = mapOf(pl, st.In)
-			}
-			if rs.In == nil && rs.InMap == nil {
-				b.diags.Add(st.Pos, "", "streamgen: internal error: the input of map step %d is not planned", i)
+			rs.In, rs.Out = b.rowRecord(st.In), b.rowRecord(st.Out)
+			if rs.In == nil || rs.Out == nil || len(rs.Out.Fields) != len(st.OutBindings) {
+				b.diags.Add(st.Pos, "", "streamgen: internal error: map step %d is not planned", i)
 				return
 			}
 		default:
 			continue // a watermark: nothing to do without an aggregation
 		}
-		if rs.In == nil && rs.InMap == nil {
+		if rs.In == nil {
 			b.diags.Add(st.StepPos(), "", "streamgen: internal error: the input of step %d is not planned", i)
 			return
 		}
@@ -226,28 +220,22 @@ func unsupported(pl *ir.Pipeline) []string {
 	case pl.Source.Files.CleanSource != "" && pl.Source.Files.CleanSource != "off":
 		out = append(out, "cleanSource")
 	}
-	afterMap := false
 	for _, st := range pl.Steps {
 		switch st := st.(type) {
 		case *ir.Map:
-			if !convertible(st.Func.ArgFields, mapOf(pl, st.In)) {
-				out = appendOnce(out, "passing a map result field of type *int or []int on to a Go function")
+			for _, fb := range st.OutBindings {
+				if !ResultConvertible(fb.GoType) {
+					out = appendOnce(out, fmt.Sprintf("a map result field of type %s", fb.GoType))
+				}
 			}
 			if st.Func.Error && pl.Source.OnMalformed == ir.Quarantine {
 				out = appendOnce(out, "map functions returning an error with onMalformed: quarantine (the failed row would be quarantined)")
 			}
-			afterMap = true
 		case *ir.Where:
-			if afterMap {
-				out = appendOnce(out, "where and select steps after a map step")
-			}
 			if !bindable(st.In, st.Cond) {
 				out = appendOnce(out, "expressions over lists of enums or dates and nested records")
 			}
 		case *ir.Select:
-			if afterMap {
-				out = appendOnce(out, "where and select steps after a map step")
-			}
 			for _, c := range st.Columns {
 				if c.Expr != nil && (!bindable(st.In, c.Expr) || !assignable(c.Expr.Type)) {
 					out = appendOnce(out, "expressions over lists of enums or dates and nested records")
@@ -266,12 +254,9 @@ func unsupported(pl *ir.Pipeline) []string {
 		if pl.Sink.Delta != nil && len(pl.Sink.Delta.PartitionBy) > 0 {
 			out = append(out, "partitionBy")
 		}
-		if mapOf(pl, pl.Output) != nil {
-			out = append(out, "a delta sink after a map step (its rows are the user's type, without a generated Delta schema and parquet layout)")
-		}
 	case ir.SinkForeachBatch:
-		if pl.Sink.Foreach == nil || !convertible(pl.Sink.Foreach.Func.ArgFields, mapOf(pl, pl.Output)) {
-			out = appendOnce(out, "passing a map result field of type *int or []int on to a Go function")
+		if pl.Sink.Foreach == nil {
+			out = append(out, "a foreachBatch sink without a function")
 		}
 	case ir.SinkMemory, ir.SinkConsole:
 	default:
@@ -280,49 +265,20 @@ func unsupported(pl *ir.Pipeline) []string {
 	return out
 }
 
-// mapOf returns the map step whose result type makes rec, or nil (rec
-// is then a planned record).
-func mapOf(pl *ir.Pipeline, rec *ir.Record) *ir.Map {
-	if rec == nil || !strings.HasPrefix(rec.ID, "go:") {
-		return nil
-	}
-	for _, st := range pl.Steps {
-		if mp, ok := st.(*ir.Map); ok && mp.Out == rec && len(mp.OutBindings) == len(rec.Fields) {
-			return mp
-		}
-	}
-	return nil
-}
-
-// MapResultField returns the binding of mp's result field name.
-func MapResultField(mp *ir.Map, name string) *ir.FieldBinding {
-	for i := range mp.OutBindings {
-		if mp.OutBindings[i].Field == name {
-			return &mp.OutBindings[i]
-		}
-	}
-	return nil
-}
-
-// convertible reports whether generated code can build an argument
-// struct with the bindings args from the rows of in (nil: a planned
-// record, whose fields convert to the types the checker requires). A
-// map result field has the user's type, which may be int for an int64
-// field: int converts with int64(x); *int and []int do not convert.
-func convertible(args []ir.FieldBinding, in *ir.Map) bool {
-	if in == nil {
+// ResultConvertible reports whether a map step can convert a result
+// field of the user's Go type goType (as ir.FieldBinding writes it) to
+// its generated record's field: the checker's row field types (string,
+// int32, int64, float64, bool, time.Time), a pointer to one or a slice
+// of them or of pointers to them, as they are; int (and *int, []int,
+// []*int) converted to int64.
+func ResultConvertible(goType string) bool {
+	t := strings.TrimPrefix(goType, "[]")
+	t = strings.TrimPrefix(t, "*")
+	switch t {
+	case "string", "int32", "int", "int64", "float64", "bool", "time.Time":
 		return true
 	}
-	for _, a := range args {
-		f := MapResultField(in, a.Field)
-		if f == nil {
-			return false
-		}
-		if f.GoType != a.GoType && !(f.GoType == "int" && a.GoType == "int64") {
-			return false
-		}
-	}
-	return true
+	return false
 }
 
 func appendOnce(list []string, s string) []string {

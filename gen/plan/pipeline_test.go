@@ -115,12 +115,17 @@ func TestUnsupported(t *testing.T) {
 			pl.Output = out
 			pl.Sink.Kind, pl.Sink.Delta = ir.SinkForeachBatch, nil
 			pl.Sink.Foreach = &ir.ForeachBatchSink{Func: ir.GoFunc{ArgFields: []ir.FieldBinding{{GoField: "N", GoType: "*int64", Field: "n"}}}}
-		}, []string{"passing a map result field of type *int or []int on to a Go function"}},
-		{"delta after map", func(pl *ir.Pipeline) {
-			out := &ir.Record{Name: "Out", ID: "go:example.com/u.Out"}
-			pl.Steps = append(pl.Steps, &ir.Map{Op: "map", In: pl.Output, Out: out})
+		}, nil}, // converted to the generated record's *int64
+		{"map result uint", func(pl *ir.Pipeline) {
+			out := &ir.Record{Name: "Out", ID: "go:example.com/u.Out", Fields: []*ir.Field{{Name: "n", Type: &ir.Scalar{Kind: ir.Int64}, Required: true}}}
+			pl.Steps = append(pl.Steps, &ir.Map{Op: "map", In: pl.Output, Out: out, OutBindings: []ir.FieldBinding{{GoField: "N", GoType: "uint", Field: "n"}}})
 			pl.Output = out
-		}, []string{"a delta sink after a map step (its rows are the user's type, without a generated Delta schema and parquet layout)"}},
+		}, []string{"a map result field of type uint"}},
+		{"where, select and delta after map", func(pl *ir.Pipeline) {
+			out := &ir.Record{Name: "Out", ID: "go:example.com/u.Out"}
+			pl.Steps = append(pl.Steps, &ir.Map{Op: "map", In: pl.Output, Out: out}, &ir.Where{Op: "where", In: out, Cond: &ir.Expr{Src: "true"}})
+			pl.Output = out
+		}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			prog := statelessProgram(tc.mutate)

@@ -94,7 +94,7 @@ func NewMapfn(ctx context.Context, cfg MapfnConfig) (*stream.Query, error) {
 		return nil, fmt.Errorf("mapfn: source %s: %w", cfg.SourcePath, err)
 	}
 	run := func(ctx context.Context, b *stream.Batch) (stream.BatchResult, error) {
-		var rows []userfn.Tagged
+		var rows []MapfnMapped2
 		stats, err := src.Read(ctx, b.Start[0], b.End[0], func(r *Reading, o files.Origin) error {
 			out, ok, err := mapfnRow(ctx, r)
 			if err != nil {
@@ -143,17 +143,17 @@ func (c mapfnTempCheckpoint) OnTerminated(e stream.TerminatedEvent) {
 // mapfnRow applies the steps of the mapfn pipeline to r: it returns the row
 // reaching the sink, false when a where step drops r, or the error of a map
 // step's function (which stops the query).
-func mapfnRow(ctx context.Context, r *Reading) (userfn.Tagged, bool, error) {
+func mapfnRow(ctx context.Context, r *Reading) (MapfnMapped2, bool, error) {
 	if !mapfnStep0(r) {
-		return userfn.Tagged{}, false, nil
+		return MapfnMapped2{}, false, nil
 	}
 	r2, err := mapfnStep1(ctx, r)
 	if err != nil {
-		return userfn.Tagged{}, false, err
+		return MapfnMapped2{}, false, err
 	}
 	r3, err := mapfnStep2(ctx, &r2)
 	if err != nil {
-		return userfn.Tagged{}, false, err
+		return MapfnMapped2{}, false, err
 	}
 	return r3, true, nil
 }
@@ -170,8 +170,9 @@ func mapfnStep0Cond(status string) bool {
 }
 
 // mapfnStep1 is the map step of generated_test/mapfn/streamgen.yaml:9:10: it
-// calls userfn.Enrich with the fields of r.
-func mapfnStep1(ctx context.Context, r *Reading) (userfn.Out, error) {
+// calls userfn.Enrich with the fields of r and makes the MapfnMapped of its
+// result.
+func mapfnStep1(ctx context.Context, r *Reading) (MapfnMapped, error) {
 	out, err := userfn.Enrich(ctx, userfn.In{
 		Device: r.Device,
 		Status: string(r.Status),
@@ -179,19 +180,29 @@ func mapfnStep1(ctx context.Context, r *Reading) (userfn.Out, error) {
 		Note:   r.Note,
 	})
 	if err != nil {
-		return userfn.Out{}, fmt.Errorf("mapfn: userfn.Enrich: %w", err)
+		return MapfnMapped{}, fmt.Errorf("mapfn: userfn.Enrich: %w", err)
 	}
-	return out, nil
+	return MapfnMapped{
+		Device: out.Device,
+		Alert:  out.Alert,
+		Count:  int64(out.Count),
+		Note:   out.Note,
+	}, nil
 }
 
 // mapfnStep2 is the map step of generated_test/mapfn/streamgen.yaml:10:10: it
-// calls userfn.Tag with the fields of r.
-func mapfnStep2(ctx context.Context, r *userfn.Out) (userfn.Tagged, error) {
-	return userfn.Tag(userfn.Scored{
+// calls userfn.Tag with the fields of r and makes the MapfnMapped2 of its
+// result.
+func mapfnStep2(ctx context.Context, r *MapfnMapped) (MapfnMapped2, error) {
+	out := userfn.Tag(userfn.Scored{
 		Device: r.Device,
-		Count:  int64(r.Count),
+		Count:  r.Count,
 		Note:   r.Note,
-	}), nil
+	})
+	return MapfnMapped2{
+		Label: out.Label,
+		Count: out.Count,
+	}, nil
 }
 
 // mapfnForeachBatch converts the rows of batch batchID to userfn.Row and calls
@@ -200,7 +211,7 @@ func mapfnStep2(ctx context.Context, r *userfn.Out) (userfn.Tagged, error) {
 // or whose commit is lost, runs again after a restart with the same batchID
 // and the same rows, so the function should write idempotently keyed by
 // batchID (overwrite what a batchID wrote, or skip a batchID already written).
-func mapfnForeachBatch(ctx context.Context, batchID int64, rows []userfn.Tagged) error {
+func mapfnForeachBatch(ctx context.Context, batchID int64, rows []MapfnMapped2) error {
 	in := make([]userfn.Row, len(rows))
 	for i := range rows {
 		r := &rows[i]
