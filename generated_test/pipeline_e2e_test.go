@@ -200,7 +200,7 @@ func TestPipelineProcess(t *testing.T) {
 		}
 		t.Logf("seed %d (STREAMGEN_E2E_SEED reruns it)", seed)
 		rng := rand.New(rand.NewPCG(seed, 0))
-		const files, kills = 60, 20
+		const files, kills = 200, 20 // the chaos scale
 		var (
 			mu   sync.Mutex
 			want []string
@@ -208,7 +208,7 @@ func TestPipelineProcess(t *testing.T) {
 		)
 		delays := make([]time.Duration, files)
 		for i := range delays {
-			delays[i] = time.Duration(rng.IntN(70)) * time.Millisecond
+			delays[i] = time.Duration(rng.IntN(20)) * time.Millisecond // ~2 s of arrivals, as long as the kills
 		}
 		wg.Add(1)
 		go func() { // files keep arriving
