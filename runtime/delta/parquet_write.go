@@ -166,41 +166,24 @@ func WriteRows(ctx context.Context, store storage.Storage, schema *StructType, p
 	if err != nil {
 		return nil, fmt.Errorf("delta: write: %w", err)
 	}
-	// Group rows by partition, keeping first-seen order.
-	type group struct {
-		values map[string]*string
-		rows   []Row
-	}
-	var groups []*group
-	byKey := map[string]*group{}
 	for ri, r := range rows {
 		if len(r) != len(schema.Fields) {
 			return nil, fmt.Errorf("delta: write: row %d has %d values, schema has %d fields", ri, len(r), len(schema.Fields))
 		}
 	}
-	if len(partitionColumns) == 0 && len(rows) > 0 {
-		groups = []*group{{values: map[string]*string{}, rows: rows}}
-	}
-	for ri, r := range rows {
-		if len(partitionColumns) == 0 {
-			break
-		}
+	groups, err := groupByPartition(rows, partitionColumns, func(ri int) (map[string]*string, error) {
 		values := make(map[string]*string, len(partitionColumns))
 		for j, fi := range layout.partFields {
-			s, err := FormatPartitionValue(r[fi], schema.Fields[fi].Type)
+			s, err := FormatPartitionValue(rows[ri][fi], schema.Fields[fi].Type)
 			if err != nil {
 				return nil, fmt.Errorf("delta: write: row %d: column %s: %w", ri, partitionColumns[j], err)
 			}
 			values[partitionColumns[j]] = s
 		}
-		key := partitionKey(partitionColumns, values)
-		g := byKey[key]
-		if g == nil {
-			g = &group{values: values}
-			byKey[key] = g
-			groups = append(groups, g)
-		}
-		g.rows = append(g.rows, r)
+		return values, nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	namer := &fileNamer{prefix: opts.Prefix, codec: codecName}
 	var adds []*Add
@@ -300,37 +283,16 @@ func WriteTyped[T any](ctx context.Context, store storage.Storage, schema *Struc
 	if len(partitionColumns) > 0 && partitionValues == nil {
 		return nil, fmt.Errorf("delta: write: table is partitioned by %v but partitionValues is nil", partitionColumns)
 	}
-	type group struct {
-		values map[string]*string
-		idx    []int
-	}
-	var groups []*group
-	if len(partitionColumns) == 0 {
-		groups = []*group{{values: map[string]*string{}}}
-	} else {
-		byKey := map[string]*group{}
-		for i := range rows {
-			pv := partitionValues(&rows[i])
-			key := partitionKey(partitionColumns, pv)
-			g := byKey[key]
-			if g == nil {
-				g = &group{values: pv}
-				byKey[key] = g
-				groups = append(groups, g)
-			}
-			g.idx = append(g.idx, i)
-		}
+	groups, err := groupByPartition(rows, partitionColumns, func(i int) (map[string]*string, error) {
+		return partitionValues(&rows[i]), nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	namer := &fileNamer{prefix: opts.Prefix, codec: codecName}
 	var adds []*Add
 	for _, g := range groups {
-		grows := rows
-		if g.idx != nil {
-			grows = make([]T, len(g.idx))
-			for k, i := range g.idx {
-				grows[k] = rows[i]
-			}
-		}
+		grows := g.rows
 		dir := partitionDir(partitionColumns, g.values)
 		for start := 0; start < len(grows); {
 			if err := ctx.Err(); err != nil {
@@ -1023,4 +985,40 @@ func (g orderedGroup) asGroup() map[string]parquet.Node {
 		m[f.Name()] = f
 	}
 	return m
+}
+
+// partitionGroup is the rows of one partition, in input order.
+type partitionGroup[R any] struct {
+	values map[string]*string
+	rows   []R
+}
+
+// groupByPartition splits rows by their serialised partition values,
+// keeping partitions in first-seen order and rows in input order within
+// each. valuesOf gives row i's values; it is not called for an
+// unpartitioned table, whose rows form one group (none when empty).
+func groupByPartition[R any](rows []R, partitionColumns []string, valuesOf func(i int) (map[string]*string, error)) ([]*partitionGroup[R], error) {
+	if len(partitionColumns) == 0 {
+		if len(rows) == 0 {
+			return nil, nil
+		}
+		return []*partitionGroup[R]{{values: map[string]*string{}, rows: rows}}, nil
+	}
+	var groups []*partitionGroup[R]
+	byKey := map[string]*partitionGroup[R]{}
+	for i := range rows {
+		values, err := valuesOf(i)
+		if err != nil {
+			return nil, err
+		}
+		key := partitionKey(partitionColumns, values)
+		g := byKey[key]
+		if g == nil {
+			g = &partitionGroup[R]{values: values}
+			byKey[key] = g
+			groups = append(groups, g)
+		}
+		g.rows = append(g.rows, rows[i])
+	}
+	return groups, nil
 }
