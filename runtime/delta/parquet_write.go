@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress"
+	"github.com/parquet-go/parquet-go/compress/zstd"
 	"github.com/parquet-go/parquet-go/encoding"
 
 	"github.com/streamgen/streamgen/runtime/storage"
@@ -27,6 +28,21 @@ type WriterOptions struct {
 	// Compression is the Parquet codec: "zstd" (the default), "snappy"
 	// or "none".
 	Compression string
+	// CompressionLevel is the zstd level, 1 to 22, mapped to one of the
+	// encoder's four speeds: 1-2 fastest, 3-5 default, 6-9 better, 10-22
+	// best; 0 means 3, zstd's default. Other codecs ignore it.
+	CompressionLevel int
+	// Encoding chooses the data encodings. "" or "compact" (the default):
+	// RLE_DICTIONARY for string and binary columns, a column falling back
+	// to PLAIN once its dictionary passes 1 MiB in a row group (as
+	// parquet-mr does), and DELTA_BINARY_PACKED for INT32 and INT64
+	// columns (integers, dates, timestamps, decimals of up to 18 digits):
+	// sorted or clustered numbers such as event times shrink to a few
+	// bits a value, so there is far less for the codec to do. "plain":
+	// PLAIN everywhere, for readers without the DELTA_* encodings (Spark's
+	// vectorized reader before 3.3). (Before this option, strings were
+	// written DELTA_LENGTH_BYTE_ARRAY, parquet-go's default.)
+	Encoding string
 	// TargetFileSize is the size in bytes at which a file is closed and
 	// the next one started (default 128 MiB). The estimate counts
 	// buffered data uncompressed, so files come out at or below it.
@@ -60,9 +76,18 @@ func (o WriterOptions) withDefaults() (WriterOptions, compress.Codec, string, er
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	switch strings.ToLower(o.Encoding) {
+	case "", "compact", "plain":
+	default:
+		return o, nil, "", fmt.Errorf("delta: write: unknown encoding %q (want compact or plain)", o.Encoding)
+	}
 	switch strings.ToLower(o.Compression) {
 	case "", "zstd":
-		return o, &parquet.Zstd, ".zstd", nil
+		codec, err := zstdCodec(o.CompressionLevel)
+		if err != nil {
+			return o, nil, "", err
+		}
+		return o, codec, ".zstd", nil
 	case "snappy":
 		return o, &parquet.Snappy, ".snappy", nil
 	case "none", "uncompressed":
@@ -71,8 +96,43 @@ func (o WriterOptions) withDefaults() (WriterOptions, compress.Codec, string, er
 	return o, nil, "", fmt.Errorf("delta: write: unknown compression %q (want zstd, snappy or none)", o.Compression)
 }
 
+// zstdCodecs are the zstd codecs by encoder speed, shared by every
+// writer: a codec pools its encoders, which are costly to make (their
+// match tables are megabytes).
+var zstdCodecs = [...]*zstd.Codec{
+	zstd.SpeedFastest:           {Level: zstd.SpeedFastest},
+	zstd.SpeedDefault:           &parquet.Zstd,
+	zstd.SpeedBetterCompression: {Level: zstd.SpeedBetterCompression},
+	zstd.SpeedBestCompression:   {Level: zstd.SpeedBestCompression},
+}
+
+// zstdCodec returns the shared codec of a zstd level (0: the default).
+func zstdCodec(level int) (*zstd.Codec, error) {
+	if level == 0 {
+		return &parquet.Zstd, nil
+	}
+	if level < 1 || level > 22 {
+		return nil, fmt.Errorf("delta: write: zstd level %d out of range 1..22", level)
+	}
+	// klauspost/compress's EncoderLevelFromZstd mapping.
+	switch {
+	case level < 3:
+		return zstdCodecs[zstd.SpeedFastest], nil
+	case level < 6:
+		return zstdCodecs[zstd.SpeedDefault], nil
+	case level < 10:
+		return zstdCodecs[zstd.SpeedBetterCompression], nil
+	}
+	return zstdCodecs[zstd.SpeedBestCompression], nil
+}
+
+// dictionaryMaxBytes is the dictionary size past which a column's pages
+// fall back to PLAIN for the rest of the row group (parquet-mr's
+// parquet.dictionary.page.size default).
+const dictionaryMaxBytes = 1 << 20
+
 func writerOptions(o WriterOptions, codec compress.Codec) []parquet.WriterOption {
-	return []parquet.WriterOption{
+	opts := []parquet.WriterOption{
 		parquet.Compression(codec),
 		// Version 1 data pages are what every reader (Spark, DuckDB,
 		// delta-rs, older parquet-mr) handles.
@@ -80,6 +140,19 @@ func writerOptions(o WriterOptions, codec compress.Codec) []parquet.WriterOption
 		parquet.MaxRowsPerRowGroup(o.RowGroupRows),
 		parquet.CreatedBy("streamgen", "", ""),
 	}
+	if strings.EqualFold(o.Encoding, "plain") {
+		// parquet-go's own default for byte arrays is
+		// DELTA_LENGTH_BYTE_ARRAY.
+		opts = append(opts, parquet.DefaultEncodingFor(parquet.ByteArray, &parquet.Plain))
+	} else {
+		opts = append(opts,
+			parquet.DefaultEncodingFor(parquet.ByteArray, &parquet.RLEDictionary),
+			parquet.DictionaryMaxBytes(dictionaryMaxBytes),
+			parquet.DefaultEncodingFor(parquet.Int32, &parquet.DeltaBinaryPacked),
+			parquet.DefaultEncodingFor(parquet.Int64, &parquet.DeltaBinaryPacked),
+		)
+	}
+	return opts
 }
 
 // fileNamer hands out "<prefix>-<seq>-<uuid>-c000<codec>.parquet" names.
