@@ -27,6 +27,18 @@
 //     end offset, and old checkpoint entries are purged;
 //  7. a Progress is recorded and handed to the listeners.
 //
+// # Metrics
+//
+// Progress carries Spark's per-source and sink metrics maps
+// (SourceProgress.Metrics, SinkProgress.Metrics: metric name to decimal
+// string). The Runner reports the batch's counts in
+// BatchResult.SourceMetrics (per source, such as the files source's
+// numFilesRead) and BatchResult.SinkMetrics (such as the Delta sink's
+// committedVersion). After step 6 the engine calls Metrics(end) on each
+// source implementing MetricsSource, for lag metrics such as
+// numFilesBehindLatest, and merges them into that source's map; on a key
+// both report, the MetricsSource's value wins.
+//
 // With a WatermarkDelay, a batch whose watermark moved is followed by a
 // batch without new data that runs with the new watermark, so the pipeline
 // can emit and evict state (Spark's no-data batch).

@@ -378,6 +378,9 @@ func (q *Query) runBatch(ctx context.Context, p batchPlan) error {
 	if res.SourceRows != nil && len(res.SourceRows) != len(q.sources) {
 		return fmt.Errorf("runner reported rows for %d sources, the query has %d", len(res.SourceRows), len(q.sources))
 	}
+	if res.SourceMetrics != nil && len(res.SourceMetrics) != len(q.sources) {
+		return fmt.Errorf("runner reported metrics for %d sources, the query has %d", len(res.SourceMetrics), len(q.sources))
+	}
 
 	next := p.wmMs
 	if d := q.cfg.watermarkDelay; d > 0 && !res.MaxEventTime.IsZero() {
@@ -399,7 +402,7 @@ func (q *Query) runBatch(ctx context.Context, p batchPlan) error {
 	durs[DurationCommitOffsets] = end.Sub(t).Milliseconds()
 	durs[DurationTriggerExecution] = end.Sub(p.triggerStart).Milliseconds()
 
-	prog := q.progress(p, res, durs)
+	prog := q.progress(ctx, p, res, durs)
 	ls.start = p.end
 	ls.lastBatchWm = p.wmMs
 	ls.wm = next
@@ -426,7 +429,7 @@ func (q *Query) commitSources(ctx context.Context, end []json.RawMessage) error 
 }
 
 // progress builds the progress report of a committed batch.
-func (q *Query) progress(p batchPlan, res BatchResult, durs map[string]int64) Progress {
+func (q *Query) progress(ctx context.Context, p batchPlan, res BatchResult, durs map[string]int64) Progress {
 	n := len(q.sources)
 	rows := res.NumInputRows
 	srcRows := res.SourceRows
@@ -462,6 +465,21 @@ func (q *Query) progress(p batchPlan, res BatchResult, durs map[string]int64) Pr
 	ops := append([]StateOperatorProgress{}, res.StateOperators...)
 	sources := make([]SourceProgress, n)
 	for i, s := range q.sources {
+		var metrics map[string]string
+		if res.SourceMetrics != nil {
+			metrics = maps.Clone(res.SourceMetrics[i])
+		}
+		if ms, ok := s.(MetricsSource); ok {
+			if m := ms.Metrics(ctx, p.end[i]); len(m) > 0 {
+				if metrics == nil {
+					metrics = make(map[string]string, len(m))
+				}
+				maps.Copy(metrics, m)
+			}
+		}
+		if len(metrics) == 0 {
+			metrics = nil
+		}
 		sources[i] = SourceProgress{
 			Description:            s.Description(),
 			StartOffset:            p.start[i],
@@ -470,7 +488,12 @@ func (q *Query) progress(p batchPlan, res BatchResult, durs map[string]int64) Pr
 			NumInputRows:           srcRows[i],
 			InputRowsPerSecond:     rate(srcRows[i], sinceLast),
 			ProcessedRowsPerSecond: rate(srcRows[i], total),
+			Metrics:                metrics,
 		}
+	}
+	var sinkMetrics map[string]string
+	if len(res.SinkMetrics) > 0 {
+		sinkMetrics = maps.Clone(res.SinkMetrics)
 	}
 	q.mu.Lock()
 	runID := q.runID
@@ -489,7 +512,7 @@ func (q *Query) progress(p batchPlan, res BatchResult, durs map[string]int64) Pr
 		EventTime:              eventTime,
 		StateOperators:         ops,
 		Sources:                sources,
-		Sink:                   SinkProgress{Description: q.cfg.sinkDesc, NumOutputRows: res.NumOutputRows},
+		Sink:                   SinkProgress{Description: q.cfg.sinkDesc, NumOutputRows: res.NumOutputRows, Metrics: sinkMetrics},
 	}
 }
 

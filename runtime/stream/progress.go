@@ -94,6 +94,11 @@ type SourceProgress struct {
 	InputRowsPerSecond float64 `json:"inputRowsPerSecond"`
 	// ProcessedRowsPerSecond is NumInputRows over the trigger's duration.
 	ProcessedRowsPerSecond float64 `json:"processedRowsPerSecond"`
+	// Metrics holds the source's metrics of the batch, as decimal
+	// strings: those the Runner reported in BatchResult.SourceMetrics,
+	// merged with a MetricsSource's own; nil (left out of the JSON) when
+	// there are none.
+	Metrics map[string]string `json:"metrics,omitempty"`
 }
 
 // SinkProgress reports the sink in a Progress (Spark's SinkProgress).
@@ -102,6 +107,10 @@ type SinkProgress struct {
 	Description string `json:"description"`
 	// NumOutputRows is the number of rows written, or -1 when unknown.
 	NumOutputRows int64 `json:"numOutputRows"`
+	// Metrics holds the sink's metrics of the batch, as decimal strings,
+	// from BatchResult.SinkMetrics; nil (left out of the JSON) when there
+	// are none.
+	Metrics map[string]string `json:"metrics,omitempty"`
 }
 
 // StateOperatorProgress reports one stateful operator (Spark's

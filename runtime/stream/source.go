@@ -56,6 +56,25 @@ type AllAvailableSource interface {
 	LatestOffsetAllAvailable(ctx context.Context, start json.RawMessage) (json.RawMessage, error)
 }
 
+// MetricsSource is a Source that reports metrics of its own at the end of
+// each batch, such as how far it lags behind the newest input (the files
+// source's numFilesBehindLatest, Kafka's offsets behind latest). The
+// engine calls Metrics once per committed batch, after the batch's
+// Commit, with the batch's end offset (nil when the source has no offset
+// yet), and merges the result into the source's SourceProgress.Metrics
+// (see BatchResult.SourceMetrics for the rule). A re-run batch gets no
+// LatestOffset call before it, so Metrics may be the first call of a
+// restarted process.
+type MetricsSource interface {
+	Source
+	// Metrics returns the source's metrics as of the end of the batch
+	// ending at end, as decimal strings keyed by metric name. It should
+	// be cheap, reporting what the source learnt while listing or
+	// fetching offsets; it has no error: a source that cannot compute a
+	// metric leaves it out (and may log why).
+	Metrics(ctx context.Context, end json.RawMessage) map[string]string
+}
+
 // Batch is one micro-batch as the Runner sees it. Its slices belong to the
 // Runner for the duration of the call.
 type Batch struct {
@@ -112,6 +131,15 @@ type BatchResult struct {
 	// StateOperators reports the batch's stateful operators, copied into
 	// Progress.StateOperators.
 	StateOperators []StateOperatorProgress
+	// SourceMetrics holds each source's metrics of the batch (such as the
+	// files source's numFilesRead), in source order, or is nil; an entry
+	// may be nil. It is copied into SourceProgress.Metrics, merged with
+	// what a MetricsSource reports: on a key present in both, the
+	// MetricsSource's value wins. Values are decimal strings.
+	SourceMetrics []map[string]string
+	// SinkMetrics holds the sink's metrics of the batch (such as the
+	// Delta sink's committedVersion), copied into SinkProgress.Metrics.
+	SinkMetrics map[string]string
 }
 
 // Runner runs one micro-batch: it reads each source's range with the

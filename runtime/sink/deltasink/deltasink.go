@@ -40,6 +40,15 @@
 // with [MergeSchema], nullable columns the table lacks are appended to its
 // schema by a metaData action in the batch's commit, and rows written
 // before read them as null.
+//
+// # Metrics
+//
+// [Sink.Metrics] gives the latest batch's progress metrics, for
+// stream.BatchResult.SinkMetrics: committedVersion, the table version
+// holding the batch (the new commit, or for a skipped re-run the commit
+// that recorded it, found among the 16 latest commits, else the version
+// of the snapshot that showed it), and numFilesAdded and numFilesRemoved
+// (0 for a skipped batch).
 package deltasink
 
 import (
@@ -68,6 +77,12 @@ type Result struct {
 	// Version is the table version committed, -1 when the batch was
 	// skipped.
 	Version int64
+	// CommittedVersion is the table version holding the batch: Version
+	// when committed; for a skipped batch the version whose txn recorded
+	// it when the sink could find it (the winning commit of a race, or a
+	// recent commit of the log), else the version of the snapshot that
+	// showed it was committed. -1 before the first batch.
+	CommittedVersion int64
 	// Skipped says the batch was already in the table (a re-run).
 	Skipped bool
 	// NumOutputRows is the number of rows of the batch written (for
@@ -109,7 +124,7 @@ func New[T any](table *delta.Table, schema *delta.StructType, opts ...Opt) (*Sin
 	if schema == nil || len(schema.Fields) == 0 {
 		return fail("the sink's schema has no columns")
 	}
-	s := &Sink[T]{table: table, schema: schema, last: Result{Version: -1, BatchID: -1}}
+	s := &Sink[T]{table: table, schema: schema, last: Result{Version: -1, BatchID: -1, CommittedVersion: -1}}
 	for _, o := range opts {
 		o.apply(&s.cfg)
 	}
@@ -203,6 +218,58 @@ func (s *Sink[T]) LastResult() Result {
 	return s.last
 }
 
+// The keys of the sink's progress metrics (SinkProgress.Metrics), as
+// Metrics returns them.
+const (
+	MetricCommittedVersion = "committedVersion"
+	MetricFilesAdded       = "numFilesAdded"
+	MetricFilesRemoved     = "numFilesRemoved"
+)
+
+// Metrics returns the latest AddBatch's result as progress metrics, for
+// stream.BatchResult.SinkMetrics: committedVersion (Result's
+// CommittedVersion), numFilesAdded and numFilesRemoved (0 for a skipped
+// batch), as decimal integers. It returns nil before the first AddBatch.
+func (s *Sink[T]) Metrics() map[string]string {
+	r := s.LastResult()
+	if r.BatchID < 0 {
+		return nil
+	}
+	return map[string]string{
+		MetricCommittedVersion: strconv.FormatInt(r.CommittedVersion, 10),
+		MetricFilesAdded:       strconv.Itoa(r.NumAddedFiles),
+		MetricFilesRemoved:     strconv.Itoa(r.NumRemovedFiles),
+	}
+}
+
+// holdingSearchDepth is how many commits back from the snapshot version
+// the sink looks for the commit of a skipped batch.
+const holdingSearchDepth = 16
+
+// holdingVersion returns the version, among the holdingSearchDepth
+// commits up to snapVersion, whose txn records batchID of queryID, or
+// snapVersion when none does (or the log cannot be read: the commits may
+// have been cleaned up after a checkpoint).
+func (s *Sink[T]) holdingVersion(ctx context.Context, snapVersion int64, queryID string, batchID int64) int64 {
+	for v := snapVersion; v >= 0 && v > snapVersion-holdingSearchDepth; v-- {
+		actions, err := s.table.ReadCommit(ctx, v)
+		if err != nil {
+			break
+		}
+		for _, a := range actions {
+			if a.Txn != nil && a.Txn.AppID == queryID {
+				if a.Txn.Version == batchID {
+					return v
+				}
+				if a.Txn.Version < batchID {
+					return snapVersion // older than the batch: it is not further back
+				}
+			}
+		}
+	}
+	return snapVersion
+}
+
 // now is the clock of the data files' modificationTime.
 func (s *Sink[T]) now() time.Time {
 	if s.cfg.clock != nil {
@@ -241,7 +308,7 @@ func (s *Sink[T]) AddBatch(ctx context.Context, queryID string, batchID int64, r
 }
 
 func (s *Sink[T]) addBatch(ctx context.Context, queryID string, batchID int64, rows []T) (Result, error) {
-	res := Result{BatchID: batchID, Version: -1}
+	res := Result{BatchID: batchID, Version: -1, CommittedVersion: -1}
 	tx, err := s.table.Begin(ctx)
 	if err != nil {
 		return res, s.errorf(batchID, "%w", err)
@@ -253,6 +320,7 @@ func (s *Sink[T]) addBatch(ctx context.Context, queryID string, batchID int64, r
 				"table", s.table.Location(), "queryId", queryID, "batchId", batchID,
 				"tableTxnVersion", cur.Version, "tableVersion", snap.Version)
 			res.Skipped = true
+			res.CommittedVersion = s.holdingVersion(ctx, snap.Version, queryID, batchID)
 			return res, nil
 		}
 	}
@@ -323,11 +391,17 @@ func (s *Sink[T]) addBatch(ctx context.Context, queryID string, batchID int64, r
 				"table", s.table.Location(), "queryId", queryID, "batchId", batchID, "err", err)
 			res.Skipped = true
 			res.NumOutputRows = 0
+			if errors.As(err, &conflict) {
+				res.CommittedVersion = conflict.Version // the winner holds the batch
+			} else {
+				res.CommittedVersion = s.holdingVersion(ctx, tx.ReadVersion(), queryID, batchID)
+			}
 			return res, nil
 		}
 		return res, fmt.Errorf("deltasink: table %s: batch %d: %w", s.table.Location(), batchID, err)
 	}
 	res.Version = version
+	res.CommittedVersion = version
 	res.NumAddedFiles = len(adds)
 	res.NumRemovedFiles = len(removes)
 	s.logger.Debug("deltasink: batch committed", "table", s.table.Location(), "queryId", queryID,

@@ -54,16 +54,16 @@ func TestAppendCommits(t *testing.T) {
 
 	want := []string{
 		// Version 0 creates the table.
-		`{"commitInfo":{"timestamp":1767261600000,"operation":"STREAMING UPDATE","operationParameters":{"epochId":"0","outputMode":"Append","queryId":"8f1c2a3e-5b6d-4e7f-9a0b-1c2d3e4f5a6b"},"isolationLevel":"Serializable","isBlindAppend":false,"operationMetrics":{"numAddedFiles":"1","numFiles":"1","numOutputBytes":"738","numOutputRows":"2","numRemovedFiles":"0"},"engineInfo":"streamgen/test","txnId":"id-2"}}
+		`{"commitInfo":{"timestamp":1767261600000,"operation":"STREAMING UPDATE","operationParameters":{"epochId":"0","outputMode":"Append","queryId":"8f1c2a3e-5b6d-4e7f-9a0b-1c2d3e4f5a6b"},"isolationLevel":"Serializable","isBlindAppend":false,"operationMetrics":{"numAddedFiles":"1","numFiles":"1","numOutputBytes":"814","numOutputRows":"2","numRemovedFiles":"0"},"engineInfo":"streamgen/test","txnId":"id-2"}}
 {"protocol":{"minReaderVersion":1,"minWriterVersion":2}}
 {"metaData":{"id":"id-1","format":{"provider":"parquet","options":{}},"schemaString":"{\"type\":\"struct\",\"fields\":[{\"name\":\"device\",\"type\":\"string\",\"nullable\":true,\"metadata\":{}},{\"name\":\"status\",\"type\":\"string\",\"nullable\":true,\"metadata\":{}},{\"name\":\"ts\",\"type\":\"timestamp\",\"nullable\":true,\"metadata\":{}}]}","partitionColumns":[],"configuration":{},"createdTime":1767261600000}}
 {"txn":{"appId":"8f1c2a3e-5b6d-4e7f-9a0b-1c2d3e4f5a6b","version":0,"lastUpdated":1767261600000}}
-{"add":{"path":"part-00000-UUID-c000.zstd.parquet","partitionValues":{},"size":738,"modificationTime":1767261599000,"dataChange":true,"stats":"{\"numRecords\":2,\"minValues\":{\"device\":\"Dev1\",\"status\":\"fail\",\"ts\":\"2026-01-01T10:00:00.000Z\"},\"maxValues\":{\"device\":\"Dev2\",\"status\":\"ok\",\"ts\":\"2026-01-01T10:00:01.000Z\"},\"nullCount\":{\"device\":0,\"status\":0,\"ts\":0}}"}}
+{"add":{"path":"part-00000-UUID-c000.zstd.parquet","partitionValues":{},"size":814,"modificationTime":1767261599000,"dataChange":true,"stats":"{\"numRecords\":2,\"minValues\":{\"device\":\"Dev1\",\"status\":\"fail\",\"ts\":\"2026-01-01T10:00:00.000Z\"},\"maxValues\":{\"device\":\"Dev2\",\"status\":\"ok\",\"ts\":\"2026-01-01T10:00:01.000Z\"},\"nullCount\":{\"device\":0,\"status\":0,\"ts\":0}}"}}
 `,
 		// Version 1 is a blind append.
-		`{"commitInfo":{"timestamp":1767261600000,"operation":"STREAMING UPDATE","operationParameters":{"epochId":"1","outputMode":"Append","queryId":"8f1c2a3e-5b6d-4e7f-9a0b-1c2d3e4f5a6b"},"readVersion":0,"isolationLevel":"Serializable","isBlindAppend":true,"operationMetrics":{"numAddedFiles":"1","numFiles":"1","numOutputBytes":"676","numOutputRows":"1","numRemovedFiles":"0"},"engineInfo":"streamgen/test","txnId":"id-3"}}
+		`{"commitInfo":{"timestamp":1767261600000,"operation":"STREAMING UPDATE","operationParameters":{"epochId":"1","outputMode":"Append","queryId":"8f1c2a3e-5b6d-4e7f-9a0b-1c2d3e4f5a6b"},"readVersion":0,"isolationLevel":"Serializable","isBlindAppend":true,"operationMetrics":{"numAddedFiles":"1","numFiles":"1","numOutputBytes":"752","numOutputRows":"1","numRemovedFiles":"0"},"engineInfo":"streamgen/test","txnId":"id-3"}}
 {"txn":{"appId":"8f1c2a3e-5b6d-4e7f-9a0b-1c2d3e4f5a6b","version":1,"lastUpdated":1767261600000}}
-{"add":{"path":"part-00000-UUID-c000.zstd.parquet","partitionValues":{},"size":676,"modificationTime":1767261599000,"dataChange":true,"stats":"{\"numRecords\":1,\"minValues\":{\"device\":\"Dev3\",\"status\":\"ok\",\"ts\":\"2026-01-01T10:00:02.000Z\"},\"maxValues\":{\"device\":\"Dev3\",\"status\":\"ok\",\"ts\":\"2026-01-01T10:00:02.000Z\"},\"nullCount\":{\"device\":0,\"status\":0,\"ts\":0}}"}}
+{"add":{"path":"part-00000-UUID-c000.zstd.parquet","partitionValues":{},"size":752,"modificationTime":1767261599000,"dataChange":true,"stats":"{\"numRecords\":1,\"minValues\":{\"device\":\"Dev3\",\"status\":\"ok\",\"ts\":\"2026-01-01T10:00:02.000Z\"},\"maxValues\":{\"device\":\"Dev3\",\"status\":\"ok\",\"ts\":\"2026-01-01T10:00:02.000Z\"},\"nullCount\":{\"device\":0,\"status\":0,\"ts\":0}}"}}
 `,
 		// Version 2, the empty batch, only records the batch.
 		`{"commitInfo":{"timestamp":1767261600000,"operation":"STREAMING UPDATE","operationParameters":{"epochId":"2","outputMode":"Append","queryId":"8f1c2a3e-5b6d-4e7f-9a0b-1c2d3e4f5a6b"},"readVersion":1,"isolationLevel":"SnapshotIsolation","isBlindAppend":true,"operationMetrics":{"numAddedFiles":"0","numOutputBytes":"0","numOutputRows":"0","numRemovedFiles":"0"},"engineInfo":"streamgen/test","txnId":"id-4"}}
@@ -81,8 +81,12 @@ func TestAppendCommits(t *testing.T) {
 	if diff := cmp.Diff(wantRows(append(b0, b1...)...), tableRows(t, table)); diff != "" {
 		t.Errorf("table rows (-want +got):\n%s", diff)
 	}
-	if got, want := s.LastResult(), (deltasink.Result{BatchID: 2, Version: 2}); got != want {
+	if got, want := s.LastResult(), (deltasink.Result{BatchID: 2, Version: 2, CommittedVersion: 2}); got != want {
 		t.Errorf("LastResult() = %+v, want %+v", got, want)
+	}
+	wantMetrics := map[string]string{"committedVersion": "2", "numFilesAdded": "0", "numFilesRemoved": "0"}
+	if diff := cmp.Diff(wantMetrics, s.Metrics()); diff != "" {
+		t.Errorf("Metrics() (-want +got):\n%s", diff)
 	}
 }
 
@@ -97,7 +101,7 @@ func TestRerunOfCommittedBatchIsSkipped(t *testing.T) {
 	// The re-run may even see different rows: the table keeps the first.
 	for _, s := range []*deltasink.Sink[reading]{s, newReadingSink(t, openTable(t, dir))} {
 		addBatch(t, s, 0, rd("Dev9", "other", 9))
-		if got, want := s.LastResult(), (deltasink.Result{BatchID: 0, Version: -1, Skipped: true}); got != want {
+		if got, want := s.LastResult(), (deltasink.Result{BatchID: 0, Version: -1, CommittedVersion: 0, Skipped: true}); got != want {
 			t.Errorf("LastResult() = %+v, want %+v", got, want)
 		}
 	}
@@ -171,8 +175,8 @@ func TestConcurrentCommitOfTheSameBatch(t *testing.T) {
 		return nil
 	})
 	addBatch(t, loser, 1, rd("Dev9", "lost", 9))
-	if got := loser.LastResult(); !got.Skipped || got.Version != -1 {
-		t.Errorf("loser's LastResult() = %+v, want skipped", got)
+	if got, want := loser.LastResult(), (deltasink.Result{BatchID: 1, Version: -1, CommittedVersion: 1, Skipped: true}); got != want {
+		t.Errorf("loser's LastResult() = %+v, want %+v", got, want)
 	}
 	if hasCommit(dir, 2) {
 		t.Error("the loser committed")
@@ -200,10 +204,10 @@ func TestCompleteReplaces(t *testing.T) {
 	if diff := cmp.Diff(wantRows(b1...), tableRows(t, table)); diff != "" {
 		t.Errorf("after batch 1 (-want +got):\n%s", diff)
 	}
-	if got, want := commitLines(t, dir, 1), `{"commitInfo":{"timestamp":1767261600000,"operation":"STREAMING UPDATE","operationParameters":{"epochId":"1","outputMode":"Complete","queryId":"8f1c2a3e-5b6d-4e7f-9a0b-1c2d3e4f5a6b"},"readVersion":0,"isolationLevel":"Serializable","isBlindAppend":false,"operationMetrics":{"numAddedFiles":"1","numFiles":"1","numOutputBytes":"696","numOutputRows":"1","numRemovedBytes":"724","numRemovedFiles":"1"},"engineInfo":"streamgen/test","txnId":"id-3"}}
+	if got, want := commitLines(t, dir, 1), `{"commitInfo":{"timestamp":1767261600000,"operation":"STREAMING UPDATE","operationParameters":{"epochId":"1","outputMode":"Complete","queryId":"8f1c2a3e-5b6d-4e7f-9a0b-1c2d3e4f5a6b"},"readVersion":0,"isolationLevel":"Serializable","isBlindAppend":false,"operationMetrics":{"numAddedFiles":"1","numFiles":"1","numOutputBytes":"770","numOutputRows":"1","numRemovedBytes":"795","numRemovedFiles":"1"},"engineInfo":"streamgen/test","txnId":"id-3"}}
 {"txn":{"appId":"8f1c2a3e-5b6d-4e7f-9a0b-1c2d3e4f5a6b","version":1,"lastUpdated":1767261600000}}
-{"remove":{"path":"part-00000-UUID-c000.zstd.parquet","deletionTimestamp":1767261600000,"dataChange":true,"extendedFileMetadata":true,"size":724,"stats":"{\"numRecords\":2,\"minValues\":{\"device\":\"Dev1\",\"status\":\"ok\",\"ts\":\"2026-01-01T10:00:00.000Z\"},\"maxValues\":{\"device\":\"Dev2\",\"status\":\"ok\",\"ts\":\"2026-01-01T10:00:01.000Z\"},\"nullCount\":{\"device\":0,\"status\":0,\"ts\":0}}"}}
-{"add":{"path":"part-00000-UUID-c000.zstd.parquet","partitionValues":{},"size":696,"modificationTime":1767261599000,"dataChange":true,"stats":"{\"numRecords\":1,\"minValues\":{\"device\":\"Dev1\",\"status\":\"fail\",\"ts\":\"2026-01-01T10:00:02.000Z\"},\"maxValues\":{\"device\":\"Dev1\",\"status\":\"fail\",\"ts\":\"2026-01-01T10:00:02.000Z\"},\"nullCount\":{\"device\":0,\"status\":0,\"ts\":0}}"}}
+{"remove":{"path":"part-00000-UUID-c000.zstd.parquet","deletionTimestamp":1767261600000,"dataChange":true,"extendedFileMetadata":true,"size":795,"stats":"{\"numRecords\":2,\"minValues\":{\"device\":\"Dev1\",\"status\":\"ok\",\"ts\":\"2026-01-01T10:00:00.000Z\"},\"maxValues\":{\"device\":\"Dev2\",\"status\":\"ok\",\"ts\":\"2026-01-01T10:00:01.000Z\"},\"nullCount\":{\"device\":0,\"status\":0,\"ts\":0}}"}}
+{"add":{"path":"part-00000-UUID-c000.zstd.parquet","partitionValues":{},"size":770,"modificationTime":1767261599000,"dataChange":true,"stats":"{\"numRecords\":1,\"minValues\":{\"device\":\"Dev1\",\"status\":\"fail\",\"ts\":\"2026-01-01T10:00:02.000Z\"},\"maxValues\":{\"device\":\"Dev1\",\"status\":\"fail\",\"ts\":\"2026-01-01T10:00:02.000Z\"},\"nullCount\":{\"device\":0,\"status\":0,\"ts\":0}}"}}
 `; got != want {
 		t.Errorf("commit 1:\n got %s\nwant %s", got, want)
 	}
@@ -211,13 +215,41 @@ func TestCompleteReplaces(t *testing.T) {
 	if got := tableRows(t, table); len(got) != 0 {
 		t.Errorf("after the empty batch 2: %v", got)
 	}
-	if got, want := commitLines(t, dir, 2), `{"commitInfo":{"timestamp":1767261600000,"operation":"STREAMING UPDATE","operationParameters":{"epochId":"2","outputMode":"Complete","queryId":"8f1c2a3e-5b6d-4e7f-9a0b-1c2d3e4f5a6b"},"readVersion":1,"isolationLevel":"Serializable","isBlindAppend":false,"operationMetrics":{"numAddedFiles":"0","numOutputBytes":"0","numOutputRows":"0","numRemovedBytes":"696","numRemovedFiles":"1"},"engineInfo":"streamgen/test","txnId":"id-4"}}
+	if got, want := commitLines(t, dir, 2), `{"commitInfo":{"timestamp":1767261600000,"operation":"STREAMING UPDATE","operationParameters":{"epochId":"2","outputMode":"Complete","queryId":"8f1c2a3e-5b6d-4e7f-9a0b-1c2d3e4f5a6b"},"readVersion":1,"isolationLevel":"Serializable","isBlindAppend":false,"operationMetrics":{"numAddedFiles":"0","numOutputBytes":"0","numOutputRows":"0","numRemovedBytes":"770","numRemovedFiles":"1"},"engineInfo":"streamgen/test","txnId":"id-4"}}
 {"txn":{"appId":"8f1c2a3e-5b6d-4e7f-9a0b-1c2d3e4f5a6b","version":2,"lastUpdated":1767261600000}}
-{"remove":{"path":"part-00000-UUID-c000.zstd.parquet","deletionTimestamp":1767261600000,"dataChange":true,"extendedFileMetadata":true,"size":696,"stats":"{\"numRecords\":1,\"minValues\":{\"device\":\"Dev1\",\"status\":\"fail\",\"ts\":\"2026-01-01T10:00:02.000Z\"},\"maxValues\":{\"device\":\"Dev1\",\"status\":\"fail\",\"ts\":\"2026-01-01T10:00:02.000Z\"},\"nullCount\":{\"device\":0,\"status\":0,\"ts\":0}}"}}
+{"remove":{"path":"part-00000-UUID-c000.zstd.parquet","deletionTimestamp":1767261600000,"dataChange":true,"extendedFileMetadata":true,"size":770,"stats":"{\"numRecords\":1,\"minValues\":{\"device\":\"Dev1\",\"status\":\"fail\",\"ts\":\"2026-01-01T10:00:02.000Z\"},\"maxValues\":{\"device\":\"Dev1\",\"status\":\"fail\",\"ts\":\"2026-01-01T10:00:02.000Z\"},\"nullCount\":{\"device\":0,\"status\":0,\"ts\":0}}"}}
 `; got != want {
 		t.Errorf("commit 2:\n got %s\nwant %s", got, want)
 	}
-	if got, want := s.LastResult(), (deltasink.Result{BatchID: 2, Version: 2, NumRemovedFiles: 1}); got != want {
+	if got, want := s.LastResult(), (deltasink.Result{BatchID: 2, Version: 2, CommittedVersion: 2, NumRemovedFiles: 1}); got != want {
 		t.Errorf("LastResult() = %+v, want %+v", got, want)
+	}
+}
+
+// Metrics reports the version holding a batch the sink skipped: the
+// commit whose txn recorded it, or, when it is too far back in the log,
+// the version of the snapshot that showed it committed.
+func TestMetricsOfSkippedBatch(t *testing.T) {
+	table, _ := newTable(t)
+	s := newReadingSink(t, table)
+	if m := s.Metrics(); m != nil {
+		t.Errorf("Metrics() before the first batch = %v, want nil", m)
+	}
+	for b := range int64(20) {
+		addBatch(t, s, b, rd("Dev1", "ok", int(b)))
+	}
+	for _, c := range []struct {
+		batch   int64
+		version string
+	}{
+		{19, "19"}, {12, "12"}, {4, "4"},
+		{3, "19"}, // 16 commits back: not searched
+		{0, "19"},
+	} {
+		addBatch(t, s, c.batch, rd("Dev9", "again", 0))
+		want := map[string]string{"committedVersion": c.version, "numFilesAdded": "0", "numFilesRemoved": "0"}
+		if diff := cmp.Diff(want, s.Metrics()); diff != "" {
+			t.Errorf("re-run of batch %d: Metrics() (-want +got):\n%s", c.batch, diff)
+		}
 	}
 }

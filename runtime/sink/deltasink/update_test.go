@@ -48,10 +48,10 @@ func TestUpdateCommit(t *testing.T) {
 	s := newCountSink(t, table)
 	addBatch(t, s, 0, count{"Open", hour(0), 1}, count{"Close", hour(0), 2})
 	addBatch(t, s, 1, count{"Open", hour(0), 5}, count{"Open", hour(1), 1})
-	want := `{"commitInfo":{"timestamp":1767261600000,"operation":"STREAMING UPDATE","operationParameters":{"epochId":"1","outputMode":"Update","queryId":"` + queryID + `"},"readVersion":0,"isolationLevel":"Serializable","isBlindAppend":false,"operationMetrics":{"numAddedFiles":"1","numFiles":"1","numOutputBytes":"863","numOutputRows":"3","numRemovedBytes":"843","numRemovedFiles":"1"},"engineInfo":"streamgen/test","txnId":"id-3"}}
+	want := `{"commitInfo":{"timestamp":1767261600000,"operation":"STREAMING UPDATE","operationParameters":{"epochId":"1","outputMode":"Update","queryId":"` + queryID + `"},"readVersion":0,"isolationLevel":"Serializable","isBlindAppend":false,"operationMetrics":{"numAddedFiles":"1","numFiles":"1","numOutputBytes":"903","numOutputRows":"3","numRemovedBytes":"893","numRemovedFiles":"1"},"engineInfo":"streamgen/test","txnId":"id-3"}}
 {"txn":{"appId":"` + queryID + `","version":1,"lastUpdated":1767261600000}}
-{"remove":{"path":"part-00000-UUID-c000.zstd.parquet","deletionTimestamp":1767261600000,"dataChange":true,"extendedFileMetadata":true,"size":843,"stats":"{\"numRecords\":2,\"minValues\":{\"action\":\"Close\",\"window_start\":\"2026-01-01T10:00:00.000Z\",\"count\":1},\"maxValues\":{\"action\":\"Open\",\"window_start\":\"2026-01-01T10:00:00.000Z\",\"count\":2},\"nullCount\":{\"action\":0,\"window_start\":0,\"count\":0}}"}}
-{"add":{"path":"part-00000-UUID-c000.zstd.parquet","partitionValues":{},"size":863,"modificationTime":1767261599000,"dataChange":true,"stats":"{\"numRecords\":3,\"minValues\":{\"action\":\"Close\",\"window_start\":\"2026-01-01T10:00:00.000Z\",\"count\":1},\"maxValues\":{\"action\":\"Open\",\"window_start\":\"2026-01-01T11:00:00.000Z\",\"count\":5},\"nullCount\":{\"action\":0,\"window_start\":0,\"count\":0}}"}}
+{"remove":{"path":"part-00000-UUID-c000.zstd.parquet","deletionTimestamp":1767261600000,"dataChange":true,"extendedFileMetadata":true,"size":893,"stats":"{\"numRecords\":2,\"minValues\":{\"action\":\"Close\",\"window_start\":\"2026-01-01T10:00:00.000Z\",\"count\":1},\"maxValues\":{\"action\":\"Open\",\"window_start\":\"2026-01-01T10:00:00.000Z\",\"count\":2},\"nullCount\":{\"action\":0,\"window_start\":0,\"count\":0}}"}}
+{"add":{"path":"part-00000-UUID-c000.zstd.parquet","partitionValues":{},"size":903,"modificationTime":1767261599000,"dataChange":true,"stats":"{\"numRecords\":3,\"minValues\":{\"action\":\"Close\",\"window_start\":\"2026-01-01T10:00:00.000Z\",\"count\":1},\"maxValues\":{\"action\":\"Open\",\"window_start\":\"2026-01-01T11:00:00.000Z\",\"count\":5},\"nullCount\":{\"action\":0,\"window_start\":0,\"count\":0}}"}}
 `
 	if got := commitLines(t, dir, 1); got != want {
 		t.Errorf("commit 1:\n got %s\nwant %s", got, want)
@@ -60,8 +60,12 @@ func TestUpdateCommit(t *testing.T) {
 	if diff := cmp.Diff(wantRows, tableRows(t, table)); diff != "" {
 		t.Errorf("table rows (-want +got):\n%s", diff)
 	}
-	if got, want := s.LastResult(), (deltasink.Result{BatchID: 1, Version: 1, NumOutputRows: 2, NumAddedFiles: 1, NumRemovedFiles: 1}); got != want {
+	if got, want := s.LastResult(), (deltasink.Result{BatchID: 1, Version: 1, CommittedVersion: 1, NumOutputRows: 2, NumAddedFiles: 1, NumRemovedFiles: 1}); got != want {
 		t.Errorf("LastResult() = %+v, want %+v", got, want)
+	}
+	wantMetrics := map[string]string{"committedVersion": "1", "numFilesAdded": "1", "numFilesRemoved": "1"}
+	if diff := cmp.Diff(wantMetrics, s.Metrics()); diff != "" {
+		t.Errorf("Metrics() (-want +got):\n%s", diff)
 	}
 }
 

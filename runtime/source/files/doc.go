@@ -58,10 +58,37 @@
 // Each non-empty line of a file is one JSON record; "\r\n" line ends, a
 // last line without a newline and a UTF-8 byte-order mark are accepted,
 // and blank lines are skipped. A line the decoder rejects is handled by
-// the OnMalformed policy: Quarantine (default) hands it, with its file,
-// line number, byte offset and error, to the Quarantine writer (see
-// FileQuarantine for the `_quarantine/` JSON-lines files); Drop counts it;
-// Fail stops the query with "files: <file>:<line>: <field>: <msg>".
+// the OnMalformed policy: Quarantine (default) hands it, with its file's
+// URL, line number, byte offset and error, to the quarantine.Writer set
+// with QuarantineTo (typically a quarantine.Delta table beside the sink);
+// Drop counts it; Fail stops the query with
+// "files: <file>:<line>: <field>: <msg>". The malformed lines of one Read
+// go to the writer as one quarantine.Batch after every valid row was
+// handed to the caller, keyed by the checkpoint's query ID, the source
+// index and the batch's end log offset (its Version), so a batch re-run
+// after a crash is quarantined once.
+//
+// # Header lines
+//
+// When the decoder implements streamimpl.HeaderDecoder (CSV), the first
+// non-empty line of each file (after the byte-order mark, without its
+// "\r") is the file's header: it goes to Header and is not a record.
+// Line numbers and offsets still count it. When Header fails, every
+// following non-empty line of the file is malformed with the reason
+// "header (line N): <err>", under the OnMalformed policy; with Fail the
+// error names the header line: "files: <file>:N: header (line N): <err>".
+//
+// # Metrics
+//
+// Read returns Stats, whose Metrics method gives the batch's progress
+// metrics for stream.BatchResult.SourceMetrics: numFilesRead,
+// numBytesRead, numMalformedRows, numQuarantinedRows and
+// numDroppedMalformedRows. The source is also a stream.MetricsSource: at
+// the end of each batch it reports its lag, numFilesBehindLatest and
+// numBytesBehindLatest, the number and total size of the files of its
+// latest listing that no log batch up to the batch's end reads and that a
+// later batch may read (not excluded by MaxFileAge and, under
+// AvailableNow, among the files fixed at the start).
 //
 // # Cleaning the source
 //

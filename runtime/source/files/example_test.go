@@ -6,15 +6,16 @@ import (
 	"os"
 	"path/filepath"
 
-	devicestatus "github.com/streamgen/streamgen/generated_test/device_status/want"
 	"github.com/streamgen/streamgen/runtime/checkpoint"
+	"github.com/streamgen/streamgen/runtime/delta"
+	"github.com/streamgen/streamgen/runtime/quarantine"
 	"github.com/streamgen/streamgen/runtime/source/files"
 	"github.com/streamgen/streamgen/runtime/storage"
-	"github.com/streamgen/streamgen/runtime/streamimpl"
 )
 
-// A source over an input directory, with malformed lines quarantined
-// beside the output table: one batch read by hand, as a Runner does.
+// A source over an input directory, with malformed lines quarantined in a
+// Delta table beside the output table: one batch read by hand, as a
+// Runner does.
 func Example() {
 	ctx := context.Background()
 	dir, _ := os.MkdirTemp("", "files-example")
@@ -27,30 +28,33 @@ func Example() {
 
 	input, _ := storage.NewLocal(in)
 	cpStore, _ := storage.NewLocal(filepath.Join(dir, "checkpoint"))
-	table, _ := storage.NewLocal(filepath.Join(dir, "table"))
+	qStore, _ := storage.NewLocal(filepath.Join(dir, "table", "_quarantine"))
 	cp, err := checkpoint.Open(ctx, cpStore, checkpoint.Logger(discard))
 	if err != nil {
 		panic(err)
 	}
-	src, err := files.New(ctx, input, cp, 0,
-		func() streamimpl.Decoder[devicestatus.DeviceStatus] { return devicestatus.NewDeviceStatusDecoder() },
+	qt := delta.Open(qStore)
+	src, err := files.New(ctx, input, cp, 0, newDecoder,
 		files.Glob("*.jsonl"), files.MaxFilesPerTrigger(100),
-		files.QuarantineTo(files.NewFileQuarantine(table, discard)), files.Logger(discard))
+		files.QuarantineTo(quarantine.NewDelta(qt, quarantine.Logger(discard))), files.Logger(discard))
 	if err != nil {
 		panic(err)
 	}
 	end, _ := src.LatestOffset(ctx, nil)
 	fmt.Println("offset", string(end))
-	st, err := src.Read(ctx, nil, end, func(r *devicestatus.DeviceStatus, o files.Origin) error {
+	st, err := src.Read(ctx, nil, end, func(r *row, o files.Origin) error {
 		fmt.Printf("%s:%d %s %s\n", o.File, o.Line, r.Device, r.Status)
 		return nil
 	})
 	fmt.Printf("%+v %v\n", st, err)
-	q, _ := table.List(ctx, "_quarantine/")
-	fmt.Println(len(q), "quarantine file")
+	snap, _ := qt.Snapshot(ctx)
+	rows, _ := snap.Rows(ctx)
+	for _, r := range rows {
+		fmt.Printf("quarantined line %v: %v: %v\n", r[2], r[4], r[6])
+	}
 	// Output:
 	// offset {"logOffset":0}
 	// a.jsonl:1 Dev1 ok
 	// {Rows:1 Malformed:1 Quarantined:1 Dropped:0 Bytes:45 Files:1} <nil>
-	// 1 quarantine file
+	// quarantined line 2: {"device":2}: field "device" at byte 10: expected string, found number 2
 }

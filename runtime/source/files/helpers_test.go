@@ -10,21 +10,15 @@ import (
 	"testing"
 	"time"
 
-	devicestatus "github.com/streamgen/streamgen/generated_test/device_status/want"
 	"github.com/streamgen/streamgen/runtime/checkpoint"
 	"github.com/streamgen/streamgen/runtime/source/files"
 	"github.com/streamgen/streamgen/runtime/storage"
-	"github.com/streamgen/streamgen/runtime/streamimpl"
 )
-
-type row = devicestatus.DeviceStatus
 
 var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 // t0 is the base modification time of test files.
 var t0 = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
-
-func newDecoder() streamimpl.Decoder[row] { return devicestatus.NewDeviceStatusDecoder() }
 
 // env is an input directory and a checkpoint directory.
 type env struct {

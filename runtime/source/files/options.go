@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/streamgen/streamgen/runtime/quarantine"
 	"github.com/streamgen/streamgen/runtime/storage"
 )
 
@@ -20,7 +21,7 @@ type MalformedPolicy int
 
 // The malformed-line policies.
 const (
-	// QuarantineMalformed hands the line to the Quarantine writer and
+	// QuarantineMalformed hands the line to the quarantine writer and
 	// counts it (the default).
 	QuarantineMalformed MalformedPolicy = iota
 	// DropMalformed counts the line and drops it.
@@ -98,7 +99,7 @@ type cfg struct {
 	clean       CleanMode
 	archive     storage.Storage
 	malformed   MalformedPolicy
-	quarantine  Quarantine
+	quarantine  quarantine.Writer
 	logger      *slog.Logger
 }
 
@@ -140,9 +141,10 @@ func SourceArchiveDir(dir storage.Storage) Opt { return opt(func(c *cfg) { c.arc
 // the default QuarantineMalformed.
 func OnMalformed(p MalformedPolicy) Opt { return opt(func(c *cfg) { c.malformed = p }) }
 
-// QuarantineTo sets where QuarantineMalformed writes malformed lines; it
-// is required with that policy (see FileQuarantine).
-func QuarantineTo(q Quarantine) Opt { return opt(func(c *cfg) { c.quarantine = q }) }
+// QuarantineTo sets where QuarantineMalformed writes malformed lines,
+// typically a quarantine.Delta table beside the sink; it is required with
+// that policy.
+func QuarantineTo(q quarantine.Writer) Opt { return opt(func(c *cfg) { c.quarantine = q }) }
 
 // Logger sets the logger, overriding slog.Default().
 func Logger(l *slog.Logger) Opt { return opt(func(c *cfg) { c.logger = l }) }
@@ -164,7 +166,7 @@ func (c *cfg) validate() error {
 	case c.malformed < QuarantineMalformed || c.malformed > FailMalformed:
 		return fmt.Errorf("files: invalid OnMalformed %v", c.malformed)
 	case c.malformed == QuarantineMalformed && c.quarantine == nil:
-		return fmt.Errorf("files: OnMalformed(quarantine) needs a Quarantine writer (QuarantineTo); use OnMalformed(DropMalformed) or FailMalformed to go without")
+		return fmt.Errorf("files: OnMalformed(quarantine) needs a quarantine writer (QuarantineTo); use OnMalformed(DropMalformed) or FailMalformed to go without")
 	}
 	if _, err := parseGlob(c.glob); err != nil {
 		return err

@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 
+	"github.com/streamgen/streamgen/runtime/quarantine"
 	"github.com/streamgen/streamgen/runtime/streamimpl"
 )
 
@@ -39,6 +41,9 @@ type Stats struct {
 
 // MalformedError is the error of a malformed line under FailMalformed:
 // "files: <file>:<line>: <field>: <msg>". It wraps the decoder's error.
+// For the lines of a file whose header was rejected (see
+// streamimpl.HeaderDecoder), Line is the header's line and the message
+// "files: <file>:<line>: header (line <line>): <err>".
 type MalformedError struct {
 	File string // the file's location (storage URL)
 	Line int
@@ -55,6 +60,10 @@ func (e *MalformedError) Unwrap() error { return e.Err }
 
 // reason formats a decode error as "<field>: <msg>" when it names a field.
 func reason(err error) string {
+	var he *headerError
+	if errors.As(err, &he) {
+		return he.Error()
+	}
 	var de *streamimpl.DecodeError
 	if errors.As(err, &de) && de.Field != "" {
 		return de.Field + ": " + de.Msg
@@ -62,14 +71,52 @@ func reason(err error) string {
 	return err.Error()
 }
 
+// The keys of Stats.Metrics, the files source's per-batch metrics in
+// progress reports (SourceProgress.Metrics).
+const (
+	MetricFilesRead            = "numFilesRead"
+	MetricBytesRead            = "numBytesRead"
+	MetricMalformedRows        = "numMalformedRows"
+	MetricQuarantinedRows      = "numQuarantinedRows"
+	MetricDroppedMalformedRows = "numDroppedMalformedRows"
+)
+
+// Metrics returns the counts as progress metrics: numFilesRead,
+// numBytesRead, numMalformedRows, numQuarantinedRows and
+// numDroppedMalformedRows, as decimal integers. A Runner passes them to
+// the engine in stream.BatchResult.SourceMetrics.
+func (st Stats) Metrics() map[string]string {
+	return map[string]string{
+		MetricFilesRead:            strconv.FormatInt(st.Files, 10),
+		MetricBytesRead:            strconv.FormatInt(st.Bytes, 10),
+		MetricMalformedRows:        strconv.FormatInt(st.Malformed, 10),
+		MetricQuarantinedRows:      strconv.FormatInt(st.Quarantined, 10),
+		MetricDroppedMalformedRows: strconv.FormatInt(st.Dropped, 10),
+	}
+}
+
+// headerError is the reason of the record lines of a file whose header
+// the decoder rejected.
+type headerError struct {
+	line int
+	err  error
+}
+
+func (e *headerError) Error() string { return fmt.Sprintf("header (line %d): %v", e.line, e.err) }
+
+func (e *headerError) Unwrap() error { return e.err }
+
 // Read reads the batch (start, end]: the files of those source-log
 // batches in order, each line decoded into a row handed to fn with its
 // origin. *row is reused: it is valid only during the call, so fn copies
 // the value (strings stay valid: they live in the decoder's arena). One
-// decoder is made per Read. Malformed lines follow the OnMalformed policy;
-// quarantined ones are handed to the Quarantine writer at the end, once
-// every row was handed to fn. An error from fn stops the Read and is
-// returned as is.
+// decoder is made per Read. When it implements streamimpl.HeaderDecoder,
+// each file's first non-empty line is its header (see the package
+// documentation). Malformed lines follow the OnMalformed policy;
+// quarantined ones are handed to the quarantine writer at the end, once
+// every row was handed to fn, as one quarantine.Batch keyed by the
+// query's ID, the source index and end's log offset. An error from fn
+// stops the Read and is returned as is.
 func (s *Source[T]) Read(ctx context.Context, start, end json.RawMessage, fn func(row *T, origin Origin) error) (Stats, error) {
 	var st Stats
 	from, err := ParseOffset(start)
@@ -85,8 +132,9 @@ func (s *Source[T]) Read(ctx context.Context, start, end json.RawMessage, fn fun
 		return st, err
 	}
 	dec := s.newDecoder()
+	hdec, hasHeader := any(dec).(streamimpl.HeaderDecoder)
 	var row T
-	var bad []QuarantineRecord
+	var bad []quarantine.Record
 	for _, e := range entries {
 		data, err := s.store.Read(ctx, e.Path)
 		if err != nil {
@@ -99,6 +147,8 @@ func (s *Source[T]) Read(ctx context.Context, start, end json.RawMessage, fn fun
 		st.Bytes += int64(len(data))
 		data, off := trimBOM(data)
 		line := 0
+		needHeader := hasHeader
+		var hdrErr *headerError
 		for len(data) > 0 {
 			line++
 			n := bytes.IndexByte(data, '\n')
@@ -117,17 +167,33 @@ func (s *Source[T]) Read(ctx context.Context, start, end json.RawMessage, fn fun
 			if line&1023 == 0 && ctx.Err() != nil {
 				return st, ctx.Err()
 			}
-			if err := dec.Decode(rec, &row); err != nil {
+			if needHeader {
+				needHeader = false
+				if err := hdec.Header(rec); err != nil {
+					hdrErr = &headerError{line: line, err: err}
+				}
+				continue
+			}
+			var derr error
+			if hdrErr != nil {
+				derr = hdrErr
+			} else {
+				derr = dec.Decode(rec, &row)
+			}
+			if derr != nil {
 				st.Malformed++
 				switch s.cfg.malformed {
 				case FailMalformed:
-					return st, &MalformedError{File: s.store.URL(e.Path), Line: line, Err: err}
+					if hdrErr != nil {
+						return st, &MalformedError{File: s.store.URL(e.Path), Line: hdrErr.line, Err: hdrErr}
+					}
+					return st, &MalformedError{File: s.store.URL(e.Path), Line: line, Err: derr}
 				case DropMalformed:
 					st.Dropped++
 				default:
 					st.Quarantined++
-					bad = append(bad, QuarantineRecord{
-						Raw: bytes.Clone(rec), File: s.store.URL(e.Path), Line: line, Offset: lineOff, Err: err.Error(),
+					bad = append(bad, quarantine.Record{
+						Raw: bytes.Clone(rec), File: s.store.URL(e.Path), Line: line, Offset: lineOff, Err: derr.Error(),
 					})
 				}
 				continue
@@ -139,7 +205,7 @@ func (s *Source[T]) Read(ctx context.Context, start, end json.RawMessage, fn fun
 		}
 	}
 	if len(bad) > 0 {
-		err := s.cfg.quarantine.Quarantine(ctx, QuarantineBatch{Source: s.index, StartLogOffset: from, EndLogOffset: to, Records: bad})
+		err := s.cfg.quarantine.Write(ctx, quarantine.Batch{QueryID: s.queryID, Source: s.index, Version: to, Records: bad})
 		if err != nil {
 			return st, fmt.Errorf("files: quarantine %d malformed lines of log batches (%d, %d]: %w", len(bad), from, to, err)
 		}

@@ -5,10 +5,15 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
+	"sort"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/streamgen/streamgen/runtime/delta"
+	"github.com/streamgen/streamgen/runtime/quarantine"
 	"github.com/streamgen/streamgen/runtime/source/files"
 	"github.com/streamgen/streamgen/runtime/storage"
 	"github.com/streamgen/streamgen/runtime/streamimpl"
@@ -57,8 +62,7 @@ var wantRows = []got{
 
 func TestMalformedQuarantine(t *testing.T) {
 	e := malformedEnv(t)
-	qdir, _ := storage.NewLocal(filepath.Join(t.TempDir(), "table"))
-	q := files.NewFileQuarantine(qdir, discard)
+	q := quarantine.NewMemory()
 	s := e.source(files.OnMalformed(files.QuarantineMalformed), files.QuarantineTo(q))
 	drain(t, s, nil)
 	rows, st, err := readAll(t, s, -1, 0)
@@ -72,28 +76,95 @@ func TestMalformedQuarantine(t *testing.T) {
 	if st != wantStats {
 		t.Errorf("stats %+v, want %+v", st, wantStats)
 	}
-	name := q.Name(files.QuarantineBatch{Source: 0, StartLogOffset: -1, EndLogOffset: 0})
-	if want := "_quarantine/batch=0/part-"; name[:len(want)] != want || filepath.Ext(name) != ".jsonl" {
-		t.Errorf("quarantine file %s", name)
-	}
-	data, err := qdir.Read(context.Background(), name)
-	if err != nil {
-		t.Fatal(err)
-	}
 	a := e.store.URL("a.jsonl")
-	want := `{"raw":"{\"device\":1,\"status\":\"ok\"}","file":"` + a + `","line":3,"offset":35,"error":"field \"device\" at byte 10: expected string, found number 1","source":0}` + "\n" +
-		`{"raw":"{\"device\":\"d2\"}","file":"` + a + `","line":5,"offset":67,"error":"missing required field \"status\"","source":0}` + "\n" +
-		`{"raw":"{\"device\":\"d4\",","file":"` + a + `","line":7,"offset":115,"error":"invalid JSON at byte 15: unexpected end of input","source":0}` + "\n"
-	if diff := cmp.Diff(want, string(data)); diff != "" {
-		t.Errorf("quarantine file (-want +got):\n%s", diff)
-	}
-	// A re-run of the batch writes nothing new and does not fail.
+	want := []quarantine.Batch{{
+		QueryID: e.checkpoint().ID(), Source: 0, Version: 0,
+		Records: []quarantine.Record{
+			{Raw: []byte(`{"device":1,"status":"ok"}`), File: a, Line: 3, Offset: 35, Err: `field "device" at byte 10: expected string, found number 1`},
+			{Raw: []byte(`{"device":"d2"}`), File: a, Line: 5, Offset: 67, Err: `missing required field "status"`},
+			{Raw: []byte(`{"device":"d4",`), File: a, Line: 7, Offset: 115, Err: "invalid JSON at byte 15: unexpected end of input"},
+		},
+	}}
+	// A re-run of the batch hands the same batch over again; the writer
+	// keeps it once.
 	if _, _, err := readAll(t, s, -1, 0); err != nil {
 		t.Fatal(err)
 	}
-	all, err := qdir.List(context.Background(), "")
-	if err != nil || len(all) != 1 {
-		t.Errorf("quarantine holds %v, %v; want one file", all, err)
+	if diff := cmp.Diff(want, q.Batches()); diff != "" {
+		t.Errorf("quarantined (-want +got):\n%s", diff)
+	}
+}
+
+// The malformed lines of several files land in a quarantine Delta table,
+// once, however often the batch is read (a crash and restart re-reads
+// it), while every valid row reaches the callback each time.
+func TestMalformedQuarantineDelta(t *testing.T) {
+	ctx := context.Background()
+	e := malformedEnv(t)
+	const malformedC = `{"device":"d6","status":"ok"}` + "\n" + "{\"device\":\"\xff\"}\n"
+	e.write("c.jsonl", malformedC, 3)
+	qstore, err := storage.NewLocal(filepath.Join(t.TempDir(), "table", "_quarantine"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := func() time.Time { return t0 }
+	table := delta.Open(qstore).WithCommitOptions(delta.CommitOptions{Clock: clock, Logger: discard})
+	newSource := func() *files.Source[row] {
+		return e.source(files.OnMalformed(files.QuarantineMalformed),
+			files.QuarantineTo(quarantine.NewDelta(table, quarantine.Logger(discard))), files.MaxFilesPerTrigger(2))
+	}
+	s := newSource()
+	drain(t, s, nil) // log batches 0: a, b; 1: c
+	wantValid := append(slices.Clone(wantRows), got{row{Device: "d6", Status: "ok"}, files.Origin{File: "c.jsonl", Line: 1, Offset: 0}})
+	for run := range 3 {
+		if run == 2 {
+			s = newSource() // a restart
+		}
+		var rows []got
+		for _, r := range [][2]int64{{-1, 0}, {0, 1}} {
+			rs, _, err := readAll(t, s, r[0], r[1])
+			if err != nil {
+				t.Fatalf("run %d: %v", run, err)
+			}
+			rows = append(rows, rs...)
+		}
+		if diff := cmp.Diff(wantValid, rows); diff != "" {
+			t.Errorf("run %d: rows (-want +got):\n%s", run, diff)
+		}
+	}
+	snap, err := table.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap.Version != 1 {
+		t.Errorf("quarantine table at version %d, want 1 (one commit per batch)", snap.Version)
+	}
+	gotRows, err := snap.Rows(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Slice(gotRows, func(i, j int) bool {
+		fi, fj := gotRows[i][1].(string), gotRows[j][1].(string)
+		return fi < fj || fi == fj && gotRows[i][3].(int64) < gotRows[j][3].(int64)
+	})
+	id := e.checkpoint().ID()
+	a, c := e.store.URL("a.jsonl"), e.store.URL("c.jsonl")
+	at := t0.Truncate(time.Microsecond)
+	wantTable := []delta.Row{
+		{int32(0), a, int64(3), int64(35), `{"device":1,"status":"ok"}`, nil, `field "device" at byte 10: expected string, found number 1`, id, at},
+		{int32(0), a, int64(5), int64(67), `{"device":"d2"}`, nil, `missing required field "status"`, id, at},
+		{int32(0), a, int64(7), int64(115), `{"device":"d4",`, nil, "invalid JSON at byte 15: unexpected end of input", id, at},
+		{int32(0), c, int64(2), int64(30), nil, []byte("{\"device\":\"\xff\"}"), `invalid JSON at byte 11 in field "device": invalid UTF-8 in string`, id, at},
+	}
+	if diff := cmp.Diff(wantTable, gotRows); diff != "" {
+		t.Errorf("quarantine table (-want +got):\n%s", diff)
+	}
+	txns := map[string]int64{}
+	for k, v := range snap.Txns {
+		txns[k] = v.Version
+	}
+	if diff := cmp.Diff(map[string]int64{id + "/quarantine/0": 1}, txns); diff != "" {
+		t.Errorf("txns (-want +got):\n%s", diff)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -33,19 +34,21 @@ type Offset struct {
 }
 
 // Source is the JSON-lines file source. It implements stream.Source,
-// stream.AvailableNowSource and stream.AllAvailableSource. Its methods are
-// safe for concurrent use, although the engine calls them one at a time.
+// stream.AvailableNowSource, stream.AllAvailableSource and
+// stream.MetricsSource. Its methods are safe for concurrent use, although
+// the engine calls them one at a time.
 type Source[T any] struct {
 	store      storage.Storage
 	index      int
+	queryID    string
 	newDecoder func() streamimpl.Decoder[T]
 	cfg        cfg
 	glob       *glob
 	log        *checkpoint.SourceLog[FileEntry]
 
 	mu sync.Mutex
-	// seen maps the files in the log to their timestamps.
-	seen map[string]int64
+	// seen maps the files in the log to their timestamps and batches.
+	seen map[string]seenFile
 	// newest is the largest timestamp in seen (ms); -1 when empty.
 	newest int64
 	// latest is the newest log batch, -1 when none.
@@ -57,17 +60,31 @@ type Source[T any] struct {
 	// cleaned is the newest log batch whose files were cleaned in this
 	// process, -1 before the first Commit.
 	cleaned int64
+	// listing is the latest listing of the candidate files, for the lag
+	// metrics; listed says there was one.
+	listing []storage.FileInfo
+	listed  bool
+}
+
+// seenFile is a file of the source log.
+type seenFile struct {
+	// ts is the file's modification time in Unix milliseconds.
+	ts int64
+	// batch is the log batch that reads it.
+	batch int64
 }
 
 var (
 	_ stream.AvailableNowSource = (*Source[struct{}])(nil)
 	_ stream.AllAvailableSource = (*Source[struct{}])(nil)
+	_ stream.MetricsSource      = (*Source[struct{}])(nil)
 )
 
 // New returns the file source number sourceIndex (its index in the
 // query's sources) reading the files of store, the input root, with
 // decoders made by newDecoder (one per Read). It opens the source log in
-// cp and rebuilds the set of files already read from it.
+// cp and rebuilds the set of files already read from it; cp's query ID
+// keys the quarantined batches.
 func New[T any](ctx context.Context, store storage.Storage, cp *checkpoint.Checkpoint, sourceIndex int,
 	newDecoder func() streamimpl.Decoder[T], opts ...Opt) (*Source[T], error) {
 	c := cfg{glob: "*", logger: slog.Default()}
@@ -91,8 +108,8 @@ func New[T any](ctx context.Context, store storage.Storage, cp *checkpoint.Check
 		return nil, fmt.Errorf("files: %w", err)
 	}
 	s := &Source[T]{
-		store: store, index: sourceIndex, newDecoder: newDecoder, cfg: c, glob: g, log: log,
-		seen: map[string]int64{}, newest: -1, tooOld: map[string]bool{}, cleaned: -1,
+		store: store, index: sourceIndex, queryID: cp.ID(), newDecoder: newDecoder, cfg: c, glob: g, log: log,
+		seen: map[string]seenFile{}, newest: -1, tooOld: map[string]bool{}, cleaned: -1,
 	}
 	if s.latest, err = log.Latest(ctx); err != nil {
 		return nil, fmt.Errorf("files: %w", err)
@@ -137,7 +154,7 @@ func checkArchive(src, archive storage.Storage) error {
 }
 
 func (s *Source[T]) remember(e FileEntry) {
-	s.seen[e.Path] = e.Timestamp
+	s.seen[e.Path] = seenFile{ts: e.Timestamp, batch: e.BatchID}
 	s.newest = max(s.newest, e.Timestamp)
 }
 
@@ -197,7 +214,13 @@ func (s *Source[T]) latestOffset(ctx context.Context, start json.RawMessage, lim
 			from, s.latest, s.log.Dir())
 	case from < s.latest:
 		// Written by a run that stopped before logging the batch's
-		// offsets: read exactly those files now.
+		// offsets: read exactly those files now (listing the root only
+		// for the lag metrics).
+		all, err := s.candidates(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s.listing, s.listed = all, true
 		s.cfg.logger.Info("files: reusing pending source-log batch", "source", s.Description(), "logOffset", from+1)
 		return encodeOffset(from + 1), nil
 	}
@@ -250,8 +273,7 @@ func (s *Source[T]) pick(ctx context.Context, limit bool) ([]storage.FileInfo, e
 	if err != nil {
 		return nil, err
 	}
-	ageLimit := s.cfg.maxFileAge > 0 && !(s.cfg.maxFiles > 0 && s.cfg.latestFirst) && s.newest >= 0
-	threshold := s.newest - s.cfg.maxFileAge.Milliseconds()
+	s.listing, s.listed = all, true
 	var fresh []storage.FileInfo
 	for _, f := range all {
 		if _, ok := s.seen[f.Name]; ok {
@@ -260,7 +282,7 @@ func (s *Source[T]) pick(ctx context.Context, limit bool) ([]storage.FileInfo, e
 		if s.snapshot != nil && !s.snapshot[f.Name] {
 			continue
 		}
-		if ageLimit && f.ModTime.UnixMilli() < threshold {
+		if s.tooOldNow(f) {
 			if !s.tooOld[f.Name] {
 				s.tooOld[f.Name] = true
 				s.cfg.logger.Warn("files: skipping a file older than maxFileAge before the newest file read",
@@ -300,6 +322,64 @@ func (s *Source[T]) pick(ctx context.Context, limit bool) ([]storage.FileInfo, e
 	return fresh[:n], nil
 }
 
+// tooOldNow reports whether MaxFileAge excludes f, given the files read
+// so far. s.mu is held.
+func (s *Source[T]) tooOldNow(f storage.FileInfo) bool {
+	ageLimit := s.cfg.maxFileAge > 0 && !(s.cfg.maxFiles > 0 && s.cfg.latestFirst) && s.newest >= 0
+	return ageLimit && f.ModTime.UnixMilli() < s.newest-s.cfg.maxFileAge.Milliseconds()
+}
+
+// The keys of the lag metrics that Metrics returns.
+const (
+	MetricFilesBehindLatest = "numFilesBehindLatest"
+	MetricBytesBehindLatest = "numBytesBehindLatest"
+)
+
+// Metrics implements stream.MetricsSource: the lag behind the input at the
+// end of the batch ending at end, from the latest listing of the root
+// (made by the batch's LatestOffset or PrepareAvailableNow, or by Metrics
+// itself when the process has not listed the root yet: a re-run batch
+// after a restart). numFilesBehindLatest and
+// numBytesBehindLatest count and sum the sizes of the listed files that no
+// log batch up to end reads and that a later batch may read: files in
+// pending log batches after end, and new files that MaxFileAge does not
+// exclude and, under AvailableNow, that belong to the files fixed by
+// PrepareAvailableNow. An invalid end or a failed listing gives nil
+// (logged).
+func (s *Source[T]) Metrics(ctx context.Context, end json.RawMessage) map[string]string {
+	to, err := ParseOffset(end)
+	if err != nil {
+		s.cfg.logger.Warn("files: lag metrics: invalid end offset", "source", s.Description(), "error", err)
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.listed {
+		all, err := s.candidates(ctx)
+		if err != nil {
+			s.cfg.logger.Warn("files: lag metrics: cannot list the source", "source", s.Description(), "error", err)
+			return nil
+		}
+		s.listing, s.listed = all, true
+	}
+	var files, bytes int64
+	for _, f := range s.listing {
+		if sf, ok := s.seen[f.Name]; ok {
+			if sf.batch <= to {
+				continue
+			}
+		} else if (s.snapshot != nil && !s.snapshot[f.Name]) || s.tooOldNow(f) {
+			continue
+		}
+		files++
+		bytes += f.Size
+	}
+	return map[string]string{
+		MetricFilesBehindLatest: strconv.FormatInt(files, 10),
+		MetricBytesBehindLatest: strconv.FormatInt(bytes, 10),
+	}
+}
+
 func compareInt(a, b int64) int {
 	switch {
 	case a < b:
@@ -324,6 +404,7 @@ func (s *Source[T]) PrepareAvailableNow(ctx context.Context, start json.RawMessa
 	}
 	s.mu.Lock()
 	s.snapshot = snap
+	s.listing, s.listed = all, true
 	s.mu.Unlock()
 	return nil
 }

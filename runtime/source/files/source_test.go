@@ -278,7 +278,7 @@ func TestOptionErrors(t *testing.T) {
 		opts []files.Opt
 		want string
 	}{
-		{[]files.Opt{files.OnMalformed(files.QuarantineMalformed)}, "needs a Quarantine writer"},
+		{[]files.Opt{files.OnMalformed(files.QuarantineMalformed)}, "needs a quarantine writer"},
 		{[]files.Opt{files.OnMalformed(files.DropMalformed), files.CleanSource(files.CleanArchive)}, "needs SourceArchiveDir"},
 		{[]files.Opt{files.OnMalformed(files.DropMalformed), files.CleanSource(files.CleanArchive), files.SourceArchiveDir(inside)}, "is inside the source directory"},
 		{[]files.Opt{files.OnMalformed(files.DropMalformed), files.CleanSource(files.CleanArchive), files.SourceArchiveDir(e.store)}, "is inside the source directory"},
