@@ -1,5 +1,8 @@
-// Package monitor serves a streaming query's progress over HTTP: the
-// endpoints behind a generated binary's -http flag.
+// Package monitor watches streaming queries: the HTTP endpoints behind a
+// generated binary's -http flag, Prometheus metrics, and a terminal
+// progress bar.
+//
+// # HTTP
 //
 // Handler serves, for GET (and HEAD) only:
 //
@@ -11,73 +14,83 @@
 //     StreamingQueryStatus.
 //   - /progress/last: the latest batch's progress (Spark's
 //     query.lastProgress), or null before the first batch.
-//   - /metrics: Prometheus metrics in the text exposition format 0.0.4
-//     (see Handler for the list).
+//   - /metrics: the Prometheus metrics of a Metrics, through promhttp (text
+//     exposition format, or another one the scraper negotiates).
 //   - /healthz: 200 "ok" unless the query terminated with an error, then
 //     503 and the error.
 //
-// Any other path is 404 and any other method 405. The package keeps no
-// global state: counters live in a Metrics, registered on the query as a
-// listener.
+// Any other path is 404 and any other method 405.
+//
+// # Metrics
+//
+// The package keeps no global state: a Metrics owns a prometheus.Registry,
+// holding the Go runtime and process collectors (go_*, process_*) and the
+// metrics below. It is a listener to register on the queries
+// (stream.Listeners). Every series is labelled query_id and name (the
+// query's ID and name); source series also source (the source's index in
+// the query, from 0) and description (its Description), and sink series
+// description (the sink's).
+//
+// Per query, from each batch's stream.Progress:
+//
+//	streamgen_query_batches_total              counter    batches completed, no-data batches included
+//	streamgen_query_input_rows_total           counter    rows read (NumInputRows)
+//	streamgen_query_output_rows_total          counter    rows written to the sink (unknown counts left out)
+//	streamgen_query_batch_duration_seconds     histogram  trigger durations (see below)
+//	streamgen_query_last_batch_id              gauge      the latest batch's ID
+//	streamgen_query_input_rows_per_second      gauge      the latest batch's input rate
+//	streamgen_query_processed_rows_per_second  gauge      the latest batch's processing rate
+//	streamgen_query_watermark_seconds          gauge      the event-time watermark, Unix seconds (once a batch had one)
+//
+// The buckets of streamgen_query_batch_duration_seconds end at 0.001,
+// 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 60,
+// 120, 300 and 600 seconds (1 ms to 10 minutes).
+//
+// Per query, read from the query at scrape time (for the queries passed to
+// Handler or Metrics.Watch):
+//
+//	streamgen_query_active                     gauge      1 while the query runs, else 0
+//	streamgen_query_failed                     gauge      1 once the query terminated with an error, else 0
+//
+// Per source, from stream.SourceProgress (NumInputRows, and the Metrics
+// keys in parentheses):
+//
+//	streamgen_source_input_rows_total              counter  rows read
+//	streamgen_source_read_files_total              counter  files read (numFilesRead)
+//	streamgen_source_read_bytes_total              counter  bytes read (numBytesRead)
+//	streamgen_source_malformed_rows_total          counter  malformed rows met (numMalformedRows)
+//	streamgen_source_quarantined_rows_total        counter  rows sent to quarantine (numQuarantinedRows)
+//	streamgen_source_dropped_malformed_rows_total  counter  malformed rows dropped (numDroppedMalformedRows)
+//	streamgen_source_lag_files                     gauge    files behind the latest, after the batch (numFilesBehindLatest)
+//	streamgen_source_lag_bytes                     gauge    bytes behind the latest, after the batch (numBytesBehindLatest)
+//
+// Per sink, from stream.SinkProgress.Metrics:
+//
+//	streamgen_sink_committed_version    gauge    the table version committed last (committedVersion)
+//	streamgen_sink_added_files_total    counter  files added to the table (numFilesAdded)
+//	streamgen_sink_removed_files_total  counter  files removed from the table (numFilesRemoved)
+//
+// The query counters start at zero when the query starts (or is watched);
+// other series appear with the first batch that reports them. A source or
+// sink that does not report a key leaves its metric untouched.
+//
+// # Progress bar
+//
+// ProgressBar is a listener that redraws one terminal line per batch with
+// files and bytes done out of the total, the row rate and an ETA, meant
+// for an available-now run on a terminal (see IsTerminal).
 package monitor
 
 import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/streamgen/streamgen/runtime/stream"
 )
-
-// Metrics accumulates counters from progress reports: it is a
-// stream.ListenerProgress, to be passed to stream.Listeners, because a
-// query's RecentProgress is a ring and cannot give running totals.
-// Counters are kept per query ID, so one Metrics may listen to several
-// queries, or to successive runs of one query in the same process. It is
-// safe for concurrent use.
-type Metrics struct {
-	mu     sync.Mutex
-	totals map[string]Totals // by query ID
-}
-
-var _ stream.ListenerProgress = (*Metrics)(nil)
-
-// Totals are a query's counters since the Metrics was created.
-type Totals struct {
-	// Batches is the number of batches completed (no-data batches
-	// included).
-	Batches int64
-	// InputRows is the sum of the batches' NumInputRows.
-	InputRows int64
-	// OutputRows is the sum of the batches' sink NumOutputRows, leaving
-	// out batches whose output was unknown (-1).
-	OutputRows int64
-}
-
-// NewMetrics returns a Metrics with every counter at zero.
-func NewMetrics() *Metrics { return &Metrics{totals: map[string]Totals{}} }
-
-// OnProgress adds a completed batch to its query's counters.
-func (m *Metrics) OnProgress(p stream.Progress) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	t := m.totals[p.ID]
-	t.Batches++
-	t.InputRows += p.NumInputRows
-	if p.Sink.NumOutputRows > 0 {
-		t.OutputRows += p.Sink.NumOutputRows
-	}
-	m.totals[p.ID] = t
-}
-
-// Totals returns the counters of the query with ID queryID (all zero for
-// a query never seen).
-func (m *Metrics) Totals(queryID string) Totals {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.totals[queryID]
-}
 
 // QueryReport is the document served at /progress.
 type QueryReport struct {
@@ -117,35 +130,34 @@ func Report(q *stream.Query) QueryReport {
 }
 
 // Handler returns the HTTP handler of query q (see the package
-// documentation). m, registered on q with stream.Listeners, supplies the
-// counters of /metrics; with a nil m those are left out. /metrics serves,
-// each labelled {query_id, name}:
-//
-//	streamgen_query_batches_total              counter  batches completed
-//	streamgen_query_input_rows_total           counter  rows read
-//	streamgen_query_output_rows_total          counter  rows written to the sink
-//	streamgen_query_last_batch_id              gauge    the latest batch's ID
-//	streamgen_query_input_rows_per_second      gauge    the latest batch's input rate
-//	streamgen_query_processed_rows_per_second  gauge    the latest batch's processing rate
-//	streamgen_query_batch_duration_seconds     gauge    the latest batch's duration
-//	streamgen_query_watermark_seconds          gauge    the event-time watermark, Unix seconds
-//	streamgen_query_active                     gauge    1 while the query runs, else 0
-//
-// The gauges of the latest batch are left out before the first batch, and
-// the watermark when the query has none.
+// documentation). /metrics serves m's registry (Metrics.Registry) through
+// promhttp, so it covers every query m listens to; Handler makes m watch
+// q (Metrics.Watch). With a nil m, /metrics serves only q's state gauges
+// and the Go runtime and process metrics.
 func Handler(q *stream.Query, m *Metrics) http.Handler {
-	h := &handler{q: q, m: m}
+	var reg *prometheus.Registry
+	if m != nil {
+		m.Watch(q)
+		reg = m.Registry()
+	} else {
+		state := &queryCollector{queries: map[string]*stream.Query{}}
+		state.add(q)
+		reg = newRegistry()
+		reg.MustRegister(state)
+	}
+	h := &handler{q: q}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /progress", h.progress)
 	mux.HandleFunc("GET /progress/last", h.last)
-	mux.HandleFunc("GET /metrics", h.metrics)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{
+		ErrorHandling: promhttp.ContinueOnError,
+	}))
 	mux.HandleFunc("GET /healthz", h.healthz)
 	return mux
 }
 
 type handler struct {
 	q *stream.Query
-	m *Metrics
 }
 
 func (h *handler) progress(w http.ResponseWriter, _ *http.Request) {
@@ -164,11 +176,6 @@ func (h *handler) healthz(w http.ResponseWriter, _ *http.Request) {
 		return
 	}
 	fmt.Fprintln(w, "ok")
-}
-
-func (h *handler) metrics(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", ContentType)
-	_, _ = w.Write(Exposition(h.q, h.m))
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

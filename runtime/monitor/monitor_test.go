@@ -10,8 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -116,33 +114,54 @@ func get(t *testing.T, h http.Handler, method, path string) *httptest.ResponseRe
 	return rec
 }
 
-func TestMetricsAndProgress(t *testing.T) {
+// streamgenLines keeps the lines of a text exposition that belong to
+// streamgen_ families (HELP, TYPE and samples), dropping go_, process_ and
+// any other family.
+func streamgenLines(text string) string {
+	var b strings.Builder
+	for _, line := range strings.SplitAfter(text, "\n") {
+		name := strings.TrimPrefix(strings.TrimPrefix(line, "# HELP "), "# TYPE ")
+		if strings.HasPrefix(name, "streamgen_") {
+			b.WriteString(line)
+		}
+	}
+	return b.String()
+}
+
+func TestHandler(t *testing.T) {
 	src := &source{rows: []time.Time{t0, t0.Add(time.Second), t0.Add(2 * time.Second)}}
 	m := monitor.NewMetrics()
 	q := newQuery(t, src, m, nil)
 	h := monitor.Handler(q, m)
-	labels := `{query_id="8f1c2a3e-5b6d-4e7f-9a0b-1c2d3e4f5a6b",name="iot \"status\" \\ sink\nv2"}`
+	labels := `{name="iot \"status\" \\ sink\nv2",query_id="8f1c2a3e-5b6d-4e7f-9a0b-1c2d3e4f5a6b"}`
 
-	// Before the start: zero counters, no batch gauges, no progress.
+	// Before the start: counters at zero, not active, no batch gauges.
 	rec := get(t, h, http.MethodGet, "/metrics")
-	if ct := rec.Header().Get("Content-Type"); ct != "text/plain; version=0.0.4; charset=utf-8" {
+	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/plain; version=0.0.4; charset=utf-8") {
 		t.Errorf("Content-Type %q", ct)
 	}
-	parseExposition(t, rec.Body.String())
-	wantBefore := `# HELP streamgen_query_batches_total Micro-batches completed by the query, no-data batches included.
+	for _, family := range []string{"\ngo_goroutines ", "\nprocess_start_time_seconds "} {
+		if !strings.Contains(rec.Body.String(), family) {
+			t.Errorf("/metrics lacks %q:\n%s", family, rec.Body)
+		}
+	}
+	wantBefore := `# HELP streamgen_query_active Whether the query is running (1) or not (0).
+# TYPE streamgen_query_active gauge
+streamgen_query_active` + labels + ` 0
+# HELP streamgen_query_batches_total Micro-batches completed by the query, no-data batches included.
 # TYPE streamgen_query_batches_total counter
 streamgen_query_batches_total` + labels + ` 0
+# HELP streamgen_query_failed Whether the query terminated with an error (1) or not (0).
+# TYPE streamgen_query_failed gauge
+streamgen_query_failed` + labels + ` 0
 # HELP streamgen_query_input_rows_total Rows read from the query's sources.
 # TYPE streamgen_query_input_rows_total counter
 streamgen_query_input_rows_total` + labels + ` 0
 # HELP streamgen_query_output_rows_total Rows written to the query's sink.
 # TYPE streamgen_query_output_rows_total counter
 streamgen_query_output_rows_total` + labels + ` 0
-# HELP streamgen_query_active Whether the query is running (1) or not (0).
-# TYPE streamgen_query_active gauge
-streamgen_query_active` + labels + ` 0
 `
-	if diff := cmp.Diff(wantBefore, rec.Body.String()); diff != "" {
+	if diff := cmp.Diff(wantBefore, streamgenLines(rec.Body.String())); diff != "" {
 		t.Errorf("/metrics before start (-want +got):\n%s", diff)
 	}
 	if body := get(t, h, http.MethodGet, "/progress/last").Body.String(); body != "null\n" {
@@ -165,7 +184,8 @@ streamgen_query_active` + labels + ` 0
 		t.Errorf("/progress before start:\n%s\nwant\n%s", rec.Body, want)
 	}
 
-	// Two batches with data, then a no-data batch moving the watermark.
+	// Two batches with data, then a no-data batch moving the watermark;
+	// each takes 250ms.
 	ctx := context.Background()
 	if err := q.Start(ctx); err != nil {
 		t.Fatal(err)
@@ -180,46 +200,45 @@ streamgen_query_active` + labels + ` 0
 		t.Fatalf("%d batches, want 3", n)
 	}
 
-	rec = get(t, h, http.MethodGet, "/metrics")
-	got := parseExposition(t, rec.Body.String())
-	want := map[string]float64{
-		"streamgen_query_batches_total" + labels:             3,
-		"streamgen_query_input_rows_total" + labels:          3,
-		"streamgen_query_output_rows_total" + labels:         3,
-		"streamgen_query_last_batch_id" + labels:             2,
-		"streamgen_query_input_rows_per_second" + labels:     0,
-		"streamgen_query_processed_rows_per_second" + labels: 0,
-		"streamgen_query_batch_duration_seconds" + labels:    0.25,
-		"streamgen_query_watermark_seconds" + labels:         float64(t0.Unix() + 1),
-		"streamgen_query_active" + labels:                    1,
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("/metrics samples (-want +got):\n%s\n%s", diff, rec.Body)
-	}
-	wantText := wantBefore[:strings.Index(wantBefore, "# HELP streamgen_query_active")] +
-		`# HELP streamgen_query_last_batch_id ID of the latest completed batch.
-# TYPE streamgen_query_last_batch_id gauge
-streamgen_query_last_batch_id` + labels + ` 2
+	srcLabels := `{description="FakeSource",name="iot \"status\" \\ sink\nv2",query_id="8f1c2a3e-5b6d-4e7f-9a0b-1c2d3e4f5a6b",source="0"}`
+	labelsOpen := strings.TrimSuffix(labels, "}")
+	want := `# HELP streamgen_query_active Whether the query is running (1) or not (0).
+# TYPE streamgen_query_active gauge
+streamgen_query_active` + labels + ` 1
+# HELP streamgen_query_batch_duration_seconds Duration of the query's triggers that completed a batch.
+# TYPE streamgen_query_batch_duration_seconds histogram
+` + buckets(labelsOpen, map[string]int{"0.25": 3}) +
+		`streamgen_query_batch_duration_seconds_sum` + labels + ` 0.75
+streamgen_query_batch_duration_seconds_count` + labels + ` 3
+# HELP streamgen_query_batches_total Micro-batches completed by the query, no-data batches included.
+# TYPE streamgen_query_batches_total counter
+streamgen_query_batches_total` + labels + ` 3
+# HELP streamgen_query_failed Whether the query terminated with an error (1) or not (0).
+# TYPE streamgen_query_failed gauge
+streamgen_query_failed` + labels + ` 0
 # HELP streamgen_query_input_rows_per_second Input rate of the latest batch: its rows over the time since the previous trigger.
 # TYPE streamgen_query_input_rows_per_second gauge
 streamgen_query_input_rows_per_second` + labels + ` 0
+# HELP streamgen_query_input_rows_total Rows read from the query's sources.
+# TYPE streamgen_query_input_rows_total counter
+streamgen_query_input_rows_total` + labels + ` 3
+# HELP streamgen_query_last_batch_id ID of the latest completed batch.
+# TYPE streamgen_query_last_batch_id gauge
+streamgen_query_last_batch_id` + labels + ` 2
+# HELP streamgen_query_output_rows_total Rows written to the query's sink.
+# TYPE streamgen_query_output_rows_total counter
+streamgen_query_output_rows_total` + labels + ` 3
 # HELP streamgen_query_processed_rows_per_second Processing rate of the latest batch: its rows over its duration.
 # TYPE streamgen_query_processed_rows_per_second gauge
 streamgen_query_processed_rows_per_second` + labels + ` 0
-# HELP streamgen_query_batch_duration_seconds Duration of the latest batch's trigger.
-# TYPE streamgen_query_batch_duration_seconds gauge
-streamgen_query_batch_duration_seconds` + labels + ` 0.25
-# HELP streamgen_query_watermark_seconds Event-time watermark of the latest batch, in seconds since the Unix epoch.
+# HELP streamgen_query_watermark_seconds Event-time watermark of the latest batch that had one, in seconds since the Unix epoch.
 # TYPE streamgen_query_watermark_seconds gauge
-streamgen_query_watermark_seconds` + labels + ` 1767261601
-# HELP streamgen_query_active Whether the query is running (1) or not (0).
-# TYPE streamgen_query_active gauge
-streamgen_query_active` + labels + ` 1
+streamgen_query_watermark_seconds` + labels + ` 1.767261601e+09
+# HELP streamgen_source_input_rows_total Rows read from the source.
+# TYPE streamgen_source_input_rows_total counter
+streamgen_source_input_rows_total` + srcLabels + ` 3
 `
-	wantText = strings.Replace(wantText, "batches_total"+labels+" 0", "batches_total"+labels+" 3", 1)
-	wantText = strings.Replace(wantText, "input_rows_total"+labels+" 0", "input_rows_total"+labels+" 3", 1)
-	wantText = strings.Replace(wantText, "output_rows_total"+labels+" 0", "output_rows_total"+labels+" 3", 1)
-	if diff := cmp.Diff(wantText, rec.Body.String()); diff != "" {
+	if diff := cmp.Diff(want, streamgenLines(get(t, h, http.MethodGet, "/metrics").Body.String())); diff != "" {
 		t.Errorf("/metrics (-want +got):\n%s", diff)
 	}
 
@@ -264,13 +283,34 @@ streamgen_query_active` + labels + ` 1
 
 	// After Stop: inactive, still healthy, counters kept.
 	q.Stop()
-	got = parseExposition(t, get(t, h, http.MethodGet, "/metrics").Body.String())
-	if got["streamgen_query_active"+labels] != 0 || got["streamgen_query_batches_total"+labels] != 3 {
-		t.Errorf("after Stop: %v", got)
+	wantStopped := strings.Replace(want, "streamgen_query_active"+labels+" 1", "streamgen_query_active"+labels+" 0", 1)
+	if diff := cmp.Diff(wantStopped, streamgenLines(get(t, h, http.MethodGet, "/metrics").Body.String())); diff != "" {
+		t.Errorf("/metrics after Stop (-want +got):\n%s", diff)
 	}
 	if rec := get(t, h, http.MethodGet, "/healthz"); rec.Code != http.StatusOK || rec.Body.String() != "ok\n" {
 		t.Errorf("/healthz after Stop: %d %q", rec.Code, rec.Body)
 	}
+}
+
+// bucketBounds are the buckets of streamgen_query_batch_duration_seconds as the exposition writes
+// them.
+var bucketBounds = []string{
+	"0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5",
+	"1", "2.5", "5", "10", "25", "60", "120", "300", "600", "+Inf",
+}
+
+// buckets writes the bucket lines of streamgen_query_batch_duration_seconds
+// for the series whose labels are labelsOpen (without the closing brace),
+// given how many observations fall in each bucket (not cumulated), by
+// upper bound.
+func buckets(labelsOpen string, in map[string]int) string {
+	var b strings.Builder
+	n := 0
+	for _, le := range bucketBounds {
+		n += in[le]
+		fmt.Fprintf(&b, "streamgen_query_batch_duration_seconds_bucket%s,le=%q} %d\n", labelsOpen, le, n)
+	}
+	return b.String()
 }
 
 func TestFailedQuery(t *testing.T) {
@@ -297,11 +337,21 @@ func TestFailedQuery(t *testing.T) {
 		!strings.HasPrefix(report.Status.Message, "Terminated with error") {
 		t.Errorf("report: %+v", report)
 	}
-	// Without Metrics there are no counters.
+	// Without Metrics there are only the state gauges.
+	labels := `{name="iot \"status\" \\ sink\nv2",query_id="8f1c2a3e-5b6d-4e7f-9a0b-1c2d3e4f5a6b"}`
+	want := `# HELP streamgen_query_active Whether the query is running (1) or not (0).
+# TYPE streamgen_query_active gauge
+streamgen_query_active` + labels + ` 0
+# HELP streamgen_query_failed Whether the query terminated with an error (1) or not (0).
+# TYPE streamgen_query_failed gauge
+streamgen_query_failed` + labels + ` 1
+`
 	body := get(t, h, http.MethodGet, "/metrics").Body.String()
-	got := parseExposition(t, body)
-	if len(got) != 1 || strings.Contains(body, "_total") {
-		t.Errorf("/metrics without Metrics:\n%s", body)
+	if diff := cmp.Diff(want, streamgenLines(body)); diff != "" {
+		t.Errorf("/metrics without Metrics (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(body, "\ngo_goroutines ") {
+		t.Errorf("/metrics without Metrics lacks go_goroutines:\n%s", body)
 	}
 }
 
@@ -400,169 +450,4 @@ func sorted(s []string) []string {
 		}
 	}
 	return out
-}
-
-var (
-	metricName = regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*$`)
-	labelName  = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
-)
-
-// parseExposition parses text with parse, failing the test on an error.
-func parseExposition(t *testing.T, text string) map[string]float64 {
-	t.Helper()
-	samples, err := parse(text)
-	if err != nil {
-		t.Fatalf("%v\n%s", err, text)
-	}
-	return samples
-}
-
-// parse checks text strictly against the Prometheus text format 0.0.4 as
-// this package writes it and returns each sample's value keyed by its
-// series exactly as written (name and labels): every line ends with a
-// line feed; each family has one HELP then one TYPE (counter or gauge)
-// before its samples, and appears once; counters end in _total and are
-// not negative; label names are valid and not repeated, values quoted
-// with only \\, \" and \n escapes; a sample has no timestamp; values
-// parse as floats; no series repeats.
-func parse(text string) (map[string]float64, error) {
-	if !strings.HasSuffix(text, "\n") {
-		return nil, errors.New("no final line feed")
-	}
-	samples := map[string]float64{}
-	seen := map[string]bool{}
-	var family, typ string
-	for i, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
-		fail := func(format string, args ...any) error {
-			return fmt.Errorf("line %d %q: %s", i+1, line, fmt.Sprintf(format, args...))
-		}
-		switch {
-		case strings.HasPrefix(line, "# HELP "):
-			name, help, ok := strings.Cut(strings.TrimPrefix(line, "# HELP "), " ")
-			if !ok || !metricName.MatchString(name) || help == "" {
-				return nil, fail("bad HELP")
-			}
-			if seen[name] {
-				return nil, fail("family %s repeated", name)
-			}
-			for j := 0; j < len(help); j++ {
-				if help[j] != '\\' {
-					continue
-				}
-				if j+1 == len(help) || (help[j+1] != '\\' && help[j+1] != 'n') {
-					return nil, fail("bad escape in HELP")
-				}
-				j++
-			}
-			seen[name], family, typ = true, name, ""
-		case strings.HasPrefix(line, "# TYPE "):
-			name, kind, ok := strings.Cut(strings.TrimPrefix(line, "# TYPE "), " ")
-			if !ok || name != family || typ != "" {
-				return nil, fail("TYPE not right after its HELP")
-			}
-			if kind != "counter" && kind != "gauge" {
-				return nil, fail("type %q", kind)
-			}
-			if kind == "counter" && !strings.HasSuffix(name, "_total") {
-				return nil, fail("counter without _total")
-			}
-			typ = kind
-		case strings.HasPrefix(line, "#") || line == "":
-			return nil, fail("unexpected comment or blank line")
-		default:
-			end := strings.IndexAny(line, "{ ")
-			if end < 0 {
-				return nil, fail("no value")
-			}
-			name, rest := line[:end], line[end:]
-			if name != family || typ == "" {
-				return nil, fail("sample outside its family %q", family)
-			}
-			if rest[0] == '{' {
-				var err error
-				if rest, err = parseLabels(rest[1:]); err != nil {
-					return nil, fail("%v", err)
-				}
-			}
-			value, ok := strings.CutPrefix(rest, " ")
-			if !ok || value == "" || strings.Contains(value, " ") {
-				return nil, fail("want one space then the value (no timestamp)")
-			}
-			series := line[:len(line)-len(rest)]
-			v, err := strconv.ParseFloat(value, 64)
-			if err != nil && value != "+Inf" && value != "-Inf" {
-				return nil, fail("value: %v", err)
-			}
-			if typ == "counter" && v < 0 {
-				return nil, fail("negative counter")
-			}
-			if _, dup := samples[series]; dup {
-				return nil, fail("series repeated")
-			}
-			samples[series] = v
-		}
-	}
-	return samples, nil
-}
-
-// parseLabels checks `a="x",b="y"}` strictly and returns what follows.
-func parseLabels(s string) (string, error) {
-	names := map[string]bool{}
-	for {
-		name, rest, ok := strings.Cut(s, `="`)
-		if !ok || !labelName.MatchString(name) || names[name] {
-			return "", fmt.Errorf("bad label name at %q", s)
-		}
-		names[name] = true
-		i := 0
-		for ; i < len(rest) && rest[i] != '"'; i++ {
-			if rest[i] == '\\' {
-				if i+1 == len(rest) || !strings.ContainsRune(`\"n`, rune(rest[i+1])) {
-					return "", errors.New("bad escape in label value")
-				}
-				i++
-			}
-		}
-		if i == len(rest) {
-			return "", errors.New("unterminated label value")
-		}
-		s = rest[i+1:]
-		switch {
-		case strings.HasPrefix(s, "}"):
-			return s[1:], nil
-		case strings.HasPrefix(s, ","):
-			s = s[1:]
-		default:
-			return "", fmt.Errorf("bad label separator at %q", s)
-		}
-	}
-}
-
-// TestParserIsStrict checks the test's parser rejects what it should.
-func TestParserIsStrict(t *testing.T) {
-	const ok = "# HELP x_total X.\n# TYPE x_total counter\nx_total{a=\"b\\\"c\"} 1\n"
-	if _, err := parse(ok); err != nil {
-		t.Fatalf("valid text: %v", err)
-	}
-	for _, bad := range []string{
-		"# HELP x_total X.\n# TYPE x_total counter\nx_total 1",            // no final line feed
-		"# TYPE x_total counter\nx_total 1\n",                             // no HELP
-		"# HELP x_total X.\nx_total 1\n",                                  // no TYPE
-		"# HELP x X.\n# TYPE x counter\nx 1\n",                            // counter without _total
-		"# HELP x X.\n# TYPE x summary\nx 1\n",                            // type
-		"# HELP x X.\n# TYPE x gauge\ny 1\n",                              // other family
-		"# HELP x X.\n# TYPE x gauge\nx{a=\"b} 1\n",                       // unterminated
-		"# HELP x X.\n# TYPE x gauge\nx{a=\"\\t\"} 1\n",                   // bad escape
-		"# HELP x X.\n# TYPE x gauge\nx{a=\"1\",a=\"2\"} 1\n",             // repeated label
-		"# HELP x X.\n# TYPE x gauge\nx{a=\"1\"} 1 1700000000\n",          // timestamp
-		"# HELP x X.\n# TYPE x gauge\nx one\n",                            // value
-		"# HELP x X.\n# TYPE x gauge\nx 1\nx 2\n",                         // repeated series
-		"# HELP x X.\n# TYPE x gauge\nx 1\n# HELP x X.\n# TYPE x gauge\n", // repeated family
-		"# HELP x_total X.\n# TYPE x_total counter\nx_total -1\n",         // negative counter
-		"# HELP x X\\q.\n# TYPE x gauge\nx 1\n",                           // bad HELP escape
-	} {
-		if _, err := parse(bad); err == nil {
-			t.Errorf("parse accepted %q", bad)
-		}
-	}
 }
