@@ -368,6 +368,7 @@ func (b *pipelineBuilder) source(s *spec.Source, defaultPolicy string) *Source {
 	if src.Record != nil {
 		src.RecordName = src.Record.Name
 	}
+	b.checkCSV(src)
 	return src
 }
 

@@ -129,6 +129,9 @@ func (b *builder) build(prog *ir.Program) *Plan {
 		p.Records = append(p.Records, pr)
 	}
 	sort.Slice(p.Records, func(i, j int) bool { return p.Records[i].GoName < p.Records[j].GoName })
+	if rec := csvRecord(p.Pipeline); rec != nil && b.cfg.Decoders && b.records[rec] != nil && !b.collided[b.records[rec]] {
+		b.planCSV(b.records[rec])
+	}
 	// Decoded records first: a field a step copies from the source keeps
 	// the source's enum type (Event's EventAction, not a second type).
 	for _, decoded := range []bool{true, false} {
@@ -158,6 +161,9 @@ func (b *builder) build(prog *ir.Program) *Plan {
 		}
 		if b.cfg.Decoders && r.Decode && b.claimFile(base+"_decode.go", o) {
 			p.Files = append(p.Files, &File{Path: base + "_decode.go", Kind: KindDecode, Source: r.IR.Source, Record: r})
+		}
+		if r.CSVDecoderName != "" && b.claimFile(base+"_csv_decode.go", o) {
+			p.Files = append(p.Files, &File{Path: base + "_csv_decode.go", Kind: KindCSVDecode, Source: r.IR.Source, Record: r})
 		}
 	}
 	b.planAggregation(p)

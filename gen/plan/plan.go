@@ -33,6 +33,8 @@
 //     not generated. A program without pipelines plans all its records.
 //   - Files: <record_snake>.go (KindRecord), <record_snake>_decode.go
 //     (KindDecode, when Config.Decoders, for decoded records),
+//     <record_snake>_csv_decode.go (KindCSVDecode, when Config.Decoders,
+//     for the record of a files source with format csv),
 //     streamgen.go (KindStreamgen), <pipeline>_state.go (KindState, for
 //     a pipeline with a groupBy: see Aggregation), and for a stateless
 //     pipeline <pipeline>_pipeline.go (KindPipeline: the constructor) and
@@ -83,6 +85,7 @@ type FileKind string
 const (
 	KindRecord    FileKind = "record"    // <record>.go: struct, enum types, Delta schema
 	KindDecode    FileKind = "decode"    // <record>_decode.go: reflection-free JSON decoder
+	KindCSVDecode FileKind = "csvdecode" // <record>_csv_decode.go: CSV decoder of a csv files source's record
 	KindPipeline  FileKind = "pipeline"  // <pipeline>_pipeline.go
 	KindStreamgen FileKind = "streamgen" // streamgen.go: package doc, version handshake
 	KindMain      FileKind = "main"      // cmd/<pipeline>/main.go
@@ -131,6 +134,12 @@ type Record struct {
 	// the records they nest): they get a KindDecode file. Records derived
 	// by steps (select outputs, aggregation results) do not.
 	Decode bool
+	// CSVDecoderName names the record's CSV decoder type
+	// ("ReadingCSVDecoder", in a KindCSVDecode file) and CSVColumnsVar
+	// the unexported array of its columns ("readingCSVColumns"); both are
+	// set only for the record of a files source with format csv (and
+	// Config.Decoders).
+	CSVDecoderName, CSVColumnsVar string
 }
 
 // Field is the Go shape of one ir.Field.
