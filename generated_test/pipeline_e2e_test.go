@@ -81,8 +81,31 @@ func writeInput(t *testing.T, dir string, i, lines int, malformed bool) []string
 	return recs
 }
 
-// tableRecords returns the table's rows as sorted "device/status".
-func tableRecords(t *testing.T, dir string) []string {
+// malformedRecord is quarantineRecords' line for the malformed line of
+// writeInput(t, dir, i, lines, true).
+func malformedRecord(i, lines int) string {
+	return fmt.Sprintf("f-%03d.jsonl:%d: {\"device\":%d}", i, lines+1, i)
+}
+
+// quarantineRecords returns the rows of the quarantine table of the sink
+// table at dir as sorted "<file base>:<line>: <raw>", checking that each
+// names its error.
+func quarantineRecords(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	for _, r := range readTable(t, filepath.Join(dir, "_quarantine")) {
+		// source, file, line, offset, raw, raw_bytes, error, query_id, quarantined_at
+		if !strings.Contains(fmt.Sprint(r[6]), "device") {
+			t.Errorf("quarantined row %v: error does not name the field", r)
+		}
+		out = append(out, fmt.Sprintf("%s:%v: %v", filepath.Base(fmt.Sprint(r[1])), r[2], r[4]))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// readTable returns the rows of the Delta table at dir.
+func readTable(t *testing.T, dir string) []delta.Row {
 	t.Helper()
 	store, err := storage.NewLocal(dir)
 	if err != nil {
@@ -96,8 +119,14 @@ func tableRecords(t *testing.T, dir string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return rows
+}
+
+// tableRecords returns the table's rows as sorted "device/status".
+func tableRecords(t *testing.T, dir string) []string {
+	t.Helper()
 	var out []string
-	for _, r := range rows {
+	for _, r := range readTable(t, dir) {
 		out = append(out, fmt.Sprintf("%v/%v", r[0], r[1]))
 	}
 	sort.Strings(out)
@@ -139,9 +168,12 @@ func TestPipelineProcess(t *testing.T) {
 		if diff := cmp.Diff(want, tableRecords(t, d.table)); diff != "" {
 			t.Errorf("table (-want +got):\n%s", diff)
 		}
-		q, err := filepath.Glob(filepath.Join(d.table, "_quarantine", "*", "*.jsonl"))
-		if err != nil || len(q) != 5 {
-			t.Errorf("quarantine files %v, %v; want 5 (one per batch with a malformed line)", q, err)
+		var wantQ []string
+		for i := 0; i < 20; i += 4 {
+			wantQ = append(wantQ, malformedRecord(i, 5))
+		}
+		if diff := cmp.Diff(wantQ, quarantineRecords(t, d.table)); diff != "" {
+			t.Errorf("quarantine table (-want +got):\n%s", diff)
 		}
 	})
 
@@ -260,6 +292,13 @@ func TestPipelineProcess(t *testing.T) {
 		got := tableRecords(t, d.table)
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("after %d kills (seed %d), table (-want +got):\n%s", kills, seed, diff)
+		}
+		var wantQ []string
+		for i := 0; i < files; i += 7 {
+			wantQ = append(wantQ, malformedRecord(i, 4))
+		}
+		if diff := cmp.Diff(wantQ, quarantineRecords(t, d.table)); diff != "" {
+			t.Errorf("after %d kills (seed %d), quarantine table (-want +got):\n%s", kills, seed, diff)
 		}
 	})
 }

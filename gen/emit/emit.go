@@ -52,12 +52,15 @@ var importNames = []struct{ path, name string }{
 	{"github.com/streamgen/streamgen/runtime/sink/memory", "memory"},
 	{"github.com/streamgen/streamgen/runtime/sink/console", "console"},
 	{"github.com/streamgen/streamgen/runtime/monitor", "monitor"},
+	{"github.com/streamgen/streamgen/runtime/command", "command"},
+	{"github.com/streamgen/streamgen/runtime/quarantine", "quarantine"},
 	{"encoding/json", "json"},
 	{"flag", "flag"},
 	{"log/slog", "slog"},
 	{"net", "net"},
 	{"net/http", "http"},
 	{"os", "os"},
+	{"path/filepath", "filepath"},
 	{"os/signal", "signal"},
 	{"syscall", "syscall"},
 	{"context", "context"},
@@ -129,6 +132,10 @@ func File(p *plan.Plan, f *plan.File, opts Options) (*jen.File, error) {
 		mainFile(jf, p)
 	case plan.KindDecode:
 		if err := decodeFile(jf, f.Record); err != nil {
+			return nil, err
+		}
+	case plan.KindCSVDecode:
+		if err := csvDecodeFile(jf, f.Record); err != nil {
 			return nil, err
 		}
 	default:

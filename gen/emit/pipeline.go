@@ -18,6 +18,8 @@ import (
 // Import paths of the runtime packages a pipeline file uses.
 const (
 	checkpointPath = "github.com/streamgen/streamgen/runtime/checkpoint"
+	commandPath    = "github.com/streamgen/streamgen/runtime/command"
+	quarantinePath = "github.com/streamgen/streamgen/runtime/quarantine"
 	consolePath    = "github.com/streamgen/streamgen/runtime/sink/console"
 	contextPath    = "context"
 	deltasinkPath  = "github.com/streamgen/streamgen/runtime/sink/deltasink"
@@ -61,11 +63,21 @@ func pipelineFile(jf *jen.File, p *plan.Plan) {
 		jf.Line()
 		jf.Add(foreachBatchFunc(r, pl))
 	}
+	if r.SinkRow != "" {
+		jf.Line()
+		jf.Add(sinkRowType(r))
+	}
 }
 
 // quarantines reports whether the pipeline writes malformed lines to a
 // quarantine.
 func quarantines(pl *ir.Pipeline) bool { return pl.Source.OnMalformed == ir.Quarantine }
+
+// archives reports whether the files source moves committed files to an
+// archive directory (cleanSource: archive).
+func archives(pl *ir.Pipeline) bool {
+	return pl.Source.Files != nil && pl.Source.Files.CleanSource == "archive"
+}
 
 // configType emits the config struct:
 //
@@ -92,6 +104,9 @@ func configType(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 	}
 	src += " (names starting with \".\" or \"_\" are skipped: write a file under such a name, then rename it into place)."
 	field(src, "SourcePath", jen.String())
+	if archives(pl) {
+		field("SourceArchiveDir is the directory the input files are moved to, keeping their path below SourcePath, once their batch is committed (cleanSource: archive). It must not be SourcePath or inside it.", "SourceArchiveDir", jen.String())
+	}
 	switch pl.Sink.Kind {
 	case ir.SinkDelta:
 		field("SinkPath is the directory of the Delta table the rows are appended to.", "SinkPath", jen.String())
@@ -102,11 +117,11 @@ func configType(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 	}
 	field("CheckpointPath is the query's checkpoint directory; empty means a new temporary directory (the query then starts afresh).", "CheckpointPath", jen.String())
 	if quarantines(pl) {
-		beside := "the checkpoint"
+		beside := `"quarantine" in the checkpoint directory (the temporary checkpoint is then kept)`
 		if pl.Sink.Kind == ir.SinkDelta {
-			beside = "SinkPath (the underscore hides it from Delta readers)"
+			beside = `"_quarantine" in SinkPath (Delta readers and VACUUM skip names starting with "_")`
 		}
-		field("QuarantinePath is the directory whose _quarantine/ subdirectory receives the malformed input lines, as JSON lines; empty means "+beside+".", "QuarantinePath", jen.String())
+		field("QuarantinePath is the directory of the Delta table receiving the malformed input lines: each line as read, its file, line number, byte offset and the decoder's error (see runtime/quarantine); empty means "+beside+".", "QuarantinePath", jen.String())
 	}
 	field("Trigger says when micro-batches run.", "Trigger", jen.Qual(triggerPath, "Trigger"))
 	field("Logger receives the query's logs; nil means slog.Default().", "Logger", jen.Op("*").Qual(slogPath, "Logger"))
@@ -128,6 +143,9 @@ func configType(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 //	}
 func defaultConfig(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 	vals := jen.Dict{jen.Id("SourcePath"): jen.Lit(r.SourceRoot)}
+	if archives(pl) {
+		vals[jen.Id("SourceArchiveDir")] = jen.Lit(pl.Source.Files.SourceArchiveDir)
+	}
 	switch pl.Sink.Kind {
 	case ir.SinkDelta:
 		vals[jen.Id("SinkPath")] = jen.Lit(pl.Sink.Delta.Path)
@@ -244,7 +262,7 @@ func newPipeline(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 		text += fmt.Sprintf(", passed batch by batch to %s.%s (%s)", path.Base(g.PkgPath), g.Name, r.ForeachBatch)
 	}
 	text += ". Malformed lines are " + map[ir.OnMalformed]string{
-		ir.Quarantine: "written to _quarantine/ under cfg.QuarantinePath",
+		ir.Quarantine: "appended to the quarantine Delta table at cfg.QuarantinePath",
 		ir.Drop:       "dropped (and counted)",
 		ir.Fail:       "an error that stops the query",
 	}[pl.Source.OnMalformed] + ". Start runs the query; Stop ends it after the current batch."
@@ -323,29 +341,51 @@ func sourceCode(r *plan.Runnable, pl *ir.Pipeline) []jen.Code {
 	if fs.MaxFileAge > 0 {
 		opts = append(opts, jen.Qual(filesPath, "MaxFileAge").Call(durationCode(fs.MaxFileAge)))
 	}
+	switch fs.CleanSource {
+	case "archive":
+		out = append(out,
+			jen.List(jen.Id("archiveStore"), jen.Err()).Op(":=").Qual(storagePath, "NewLocal").Call(jen.Id("cfg").Dot("SourceArchiveDir")),
+			wrapErr(pl, "source archive %s", jen.Id("cfg").Dot("SourceArchiveDir")),
+		)
+		opts = append(opts,
+			jen.Qual(filesPath, "CleanSource").Call(jen.Qual(filesPath, "CleanArchive")),
+			jen.Qual(filesPath, "SourceArchiveDir").Call(jen.Id("archiveStore")),
+		)
+	case "delete":
+		opts = append(opts, jen.Qual(filesPath, "CleanSource").Call(jen.Qual(filesPath, "CleanDelete")))
+	}
 	switch pl.Source.OnMalformed {
 	case ir.Quarantine:
-		qdir := "CheckpointPath"
+		qdir, qname := "CheckpointPath", "quarantine"
 		if pl.Sink.Kind == ir.SinkDelta {
-			qdir = "SinkPath"
+			qdir, qname = "SinkPath", "_quarantine"
 		}
 		out = append(out,
 			jen.Id("qpath").Op(":=").Id("cfg").Dot("QuarantinePath"),
-			jen.If(jen.Id("qpath").Op("==").Lit("")).Block(jen.Id("qpath").Op("=").Id("cfg").Dot(qdir)),
+			jen.If(jen.Id("qpath").Op("==").Lit("")).Block(jen.Id("qpath").Op("=").Qual("path/filepath", "Join").Call(jen.Id("cfg").Dot(qdir), jen.Lit(qname))),
 			jen.List(jen.Id("qStore"), jen.Err()).Op(":=").Qual(storagePath, "NewLocal").Call(jen.Id("qpath")),
 			wrapErr(pl, "quarantine %s", jen.Id("qpath")),
 		)
 		opts = append(opts,
 			jen.Qual(filesPath, "OnMalformed").Call(jen.Qual(filesPath, "QuarantineMalformed")),
-			jen.Qual(filesPath, "QuarantineTo").Call(jen.Qual(filesPath, "NewFileQuarantine").Call(jen.Id("qStore"), jen.Id("logger"))),
+			jen.Qual(filesPath, "QuarantineTo").Call(jen.Qual(quarantinePath, "NewDelta").Call(
+				jen.Qual(deltaPath, "Open").Call(jen.Id("qStore")), jen.Qual(quarantinePath, "Logger").Call(jen.Id("logger")))),
 		)
 	case ir.Drop:
 		opts = append(opts, jen.Qual(filesPath, "OnMalformed").Call(jen.Qual(filesPath, "DropMalformed")))
 	case ir.Fail:
 		opts = append(opts, jen.Qual(filesPath, "OnMalformed").Call(jen.Qual(filesPath, "FailMalformed")))
 	}
+	dec := jen.Id("New" + r.Source.DecoderName).Call()
+	if fs.Format == "csv" {
+		dec = jen.Id("New"+r.Source.CSVDecoderName).Call(jen.Lit(fs.CSVHeader), jen.LitRune(fs.CSVDelimiter))
+		if !fs.CSVHeader {
+			// Without a header line the source must not see a HeaderDecoder.
+			dec = jen.Qual(streamimplPath, "CSVWithoutHeader").Types(jen.Id(r.Source.GoName)).Call(dec)
+		}
+	}
 	newDecoder := jen.Func().Params().Qual(streamimplPath, "Decoder").Types(jen.Id(r.Source.GoName)).Block(
-		jen.Return(jen.Id("New" + r.Source.DecoderName).Call()),
+		jen.Return(dec),
 	)
 	args := []jen.Code{jen.Id("ctx"), jen.Id("srcStore"), jen.Id("cp"), jen.Lit(0), jen.Line().Add(newDecoder)}
 	for _, o := range opts {
@@ -371,18 +411,39 @@ func sinkDescription(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 // sinkCode emits the sink: deltasink.New, the memory sink of the config
 // or console.New.
 func sinkCode(r *plan.Runnable, pl *ir.Pipeline) []jen.Code {
-	out := outputType(r)
+	out := sinkType(r)
 	switch pl.Sink.Kind {
 	case ir.SinkForeachBatch:
 		return nil // the runner calls r.ForeachBatch
 	case ir.SinkDelta:
+		d := pl.Sink.Delta
+		args := []jen.Code{
+			jen.Qual(deltaPath, "Open").Call(jen.Id("sinkStore")),
+			jen.Id(r.Output.DeltaSchemaFunc).Call(),
+			jen.Qual(deltasinkPath, "OutputMode").Call(jen.Qual(deltasinkPath, "Append")),
+			jen.Qual(deltasinkPath, "Logger").Call(jen.Id("logger")),
+		}
+		if r.SinkRow != "" {
+			var cols []jen.Code
+			for _, c := range d.PartitionBy {
+				cols = append(cols, jen.Lit(c))
+			}
+			args = append(args, jen.Qual(deltasinkPath, "PartitionBy").Call(jen.Index().String().Values(cols...), jen.Id(r.PartitionValues)))
+		}
+		if d.TargetFileSize > 0 && d.TargetFileSize != ir.DefaultTargetFileSize {
+			args = append(args, jen.Qual(deltasinkPath, "Writer").Call(jen.Qual(deltaPath, "WriterOptions").Values(jen.Dict{
+				jen.Id("TargetFileSize"): jen.Lit(int(d.TargetFileSize)),
+			})))
+		}
+		if d.MergeSchema {
+			args = append(args, jen.Qual(deltasinkPath, "MergeSchema").Call(jen.True()))
+		}
+		for i := range args {
+			args[i] = jen.Line().Add(args[i])
+		}
+		args = append(args, jen.Line())
 		return []jen.Code{
-			jen.List(jen.Id("sink"), jen.Err()).Op(":=").Qual(deltasinkPath, "New").Types(out).Call(
-				jen.Qual(deltaPath, "Open").Call(jen.Id("sinkStore")),
-				jen.Id(r.Output.DeltaSchemaFunc).Call(),
-				jen.Qual(deltasinkPath, "OutputMode").Call(jen.Qual(deltasinkPath, "Append")),
-				jen.Qual(deltasinkPath, "Logger").Call(jen.Id("logger")),
-			),
+			jen.List(jen.Id("sink"), jen.Err()).Op(":=").Qual(deltasinkPath, "New").Types(out).Call(args...),
 			wrapErr(pl, "sink %s", jen.Id("cfg").Dot("SinkPath")),
 		}
 	case ir.SinkMemory:
@@ -418,10 +479,18 @@ func sinkCode(r *plan.Runnable, pl *ir.Pipeline) []jen.Code {
 //		return stream.BatchResult{NumInputRows: stats.Rows, NumOutputRows: int64(len(rows))}, nil
 //	}
 func runnerCode(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
+	// asSink converts a row to the sink's type: the same struct with
+	// other Parquet tags when the table is partitioned.
+	asSink := func(v jen.Code) jen.Code {
+		if r.SinkRow != "" {
+			return jen.Id(r.SinkRow).Call(v)
+		}
+		return v
+	}
 	var keep jen.Code
 	if len(r.Steps) == 0 {
 		// *r copies the row: the source reuses it (its strings stay valid).
-		keep = jen.Id("rows").Op("=").Append(jen.Id("rows"), jen.Op("*").Id("r"))
+		keep = jen.Id("rows").Op("=").Append(jen.Id("rows"), asSink(jen.Op("*").Id("r")))
 	} else if hasMap(r) {
 		// A map function's error is handled by onMalformed: drop logs
 		// and drops the row, fail stops the query (quarantine is not
@@ -435,11 +504,11 @@ func runnerCode(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 		keep = jen.List(jen.Id("out"), jen.Id("ok"), jen.Err()).Op(":=").Id(r.Row).Call(jen.Id("ctx"), jen.Id("r")).Line().
 			If(jen.Err().Op("!=").Nil()).Block(onErr).Line().
 			If(jen.Id("ok")).Block(
-			jen.Id("rows").Op("=").Append(jen.Id("rows"), jen.Id("out")),
+			jen.Id("rows").Op("=").Append(jen.Id("rows"), asSink(jen.Id("out"))),
 		)
 	} else {
 		keep = jen.If(jen.List(jen.Id("out"), jen.Id("ok")).Op(":=").Id(r.Row).Call(jen.Id("r")), jen.Id("ok")).Block(
-			jen.Id("rows").Op("=").Append(jen.Id("rows"), jen.Id("out")),
+			jen.Id("rows").Op("=").Append(jen.Id("rows"), asSink(jen.Id("out"))),
 		)
 	}
 	addArgs := []jen.Code{jen.Id("ctx")}
@@ -452,13 +521,21 @@ func runnerCode(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 		add = jen.Id(r.ForeachBatch).Call(addArgs...)
 	}
 	fail := jen.Return(jen.Qual(streamPath, "BatchResult").Values(), jen.Err())
+	result := jen.Dict{
+		jen.Id("NumInputRows"):  jen.Id("stats").Dot("Rows"),
+		jen.Id("NumOutputRows"): jen.Int64().Call(jen.Len(jen.Id("rows"))),
+		jen.Id("SourceMetrics"): jen.Index().Map(jen.String()).String().Values(jen.Id("stats").Dot("Metrics").Call()),
+	}
+	if pl.Sink.Kind == ir.SinkDelta {
+		result[jen.Id("SinkMetrics")] = jen.Id("sink").Dot("Metrics").Call()
+	}
 	origin := "_"
 	if hasMap(r) && pl.Source.OnMalformed == ir.Drop {
 		origin = "o"
 	}
 	return jen.Id("run").Op(":=").Func().Params(jen.Id("ctx").Qual(contextPath, "Context"), jen.Id("b").Op("*").Qual(streamPath, "Batch")).
 		Params(jen.Qual(streamPath, "BatchResult"), jen.Error()).Block(
-		jen.Var().Id("rows").Index().Add(outputType(r)),
+		jen.Var().Id("rows").Index().Add(sinkType(r)),
 		jen.List(jen.Id("stats"), jen.Err()).Op(":=").Id("src").Dot("Read").Call(
 			jen.Id("ctx"), jen.Id("b").Dot("Start").Index(jen.Lit(0)), jen.Id("b").Dot("End").Index(jen.Lit(0)),
 			jen.Func().Params(jen.Id("r").Op("*").Id(r.Source.GoName), jen.Id(origin).Qual(filesPath, "Origin")).Error().Block(
@@ -468,10 +545,7 @@ func runnerCode(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 		),
 		jen.If(jen.Err().Op("!=").Nil()).Block(fail),
 		jen.If(jen.Err().Op(":=").Add(add), jen.Err().Op("!=").Nil()).Block(fail),
-		jen.Return(jen.Qual(streamPath, "BatchResult").Values(jen.Dict{
-			jen.Id("NumInputRows"):  jen.Id("stats").Dot("Rows"),
-			jen.Id("NumOutputRows"): jen.Int64().Call(jen.Len(jen.Id("rows"))),
-		}), jen.Nil()),
+		jen.Return(jen.Qual(streamPath, "BatchResult").Values(result), jen.Nil()),
 	)
 }
 
@@ -750,6 +824,84 @@ func convertResult(v *jen.Statement, from, to string) jen.Code {
 // outputType is the type of the rows reaching the sink, a planned record.
 func outputType(r *plan.Runnable) *jen.Statement {
 	return jen.Id(r.Output.GoName)
+}
+
+// sinkType is the type of the rows handed to the sink: the output
+// record, or the SinkRow of a partitioned Delta table.
+func sinkType(r *plan.Runnable) *jen.Statement {
+	if r.SinkRow != "" {
+		return jen.Id(r.SinkRow)
+	}
+	return outputType(r)
+}
+
+// sinkRowType emits the struct a partitioned Delta sink writes, and its
+// partition values:
+//
+//	// EventsSinkRow is Event as the Delta sink writes it: …
+//	type EventsSinkRow struct {
+//		Time   int64  `json:"time" parquet:"time"`
+//		Action string `json:"action" parquet:"-"`
+//	}
+//
+//	// eventsPartitionValues returns r's partition values.
+//	func eventsPartitionValues(r *EventsSinkRow) map[string]*string {
+//		m := make(map[string]*string, 1)
+//		m["action"] = delta.PartitionString(r.Action)
+//		return m
+//	}
+func sinkRowType(r *plan.Runnable) jen.Code {
+	part := map[*plan.Field]bool{}
+	var names []string
+	for _, f := range r.Partition {
+		part[f] = true
+		names = append(names, f.IR.Name)
+	}
+	var fields []jen.Code
+	for _, f := range r.Output.Fields {
+		tags := fieldTags(f)
+		if part[f] {
+			tags = map[string]string{"json": tags["json"], "parquet": "-"}
+		}
+		fields = append(fields, jen.Add(doc(fieldDoc(f))).Line().Id(f.GoName).Add(goType(f.Type)).Tag(tags))
+	}
+	text := fmt.Sprintf("%s is %s as the Delta sink writes it: the same fields, with the partition columns (%s) kept out of the Parquet files, as their values live in the table's log. A %s converts to a %s.", r.SinkRow, r.Output.GoName, strings.Join(names, ", "), r.Output.GoName, r.SinkRow)
+	body := []jen.Code{jen.Id("m").Op(":=").Make(jen.Map(jen.String()).Op("*").String(), jen.Lit(len(r.Partition)))}
+	for _, f := range r.Partition {
+		key := jen.Id("m").Index(jen.Lit(f.IR.Name))
+		v := jen.Id("r").Dot(f.GoName)
+		if f.Pointer {
+			body = append(body,
+				key.Clone().Op("=").Nil(),
+				jen.If(v.Clone().Op("!=").Nil()).Block(key.Clone().Op("=").Add(partitionValue(f, jen.Op("*").Add(v)))),
+			)
+			continue
+		}
+		body = append(body, key.Op("=").Add(partitionValue(f, v)))
+	}
+	body = append(body, jen.Return(jen.Id("m")))
+	return jen.Add(doc(wrap(text))).Line().Type().Id(r.SinkRow).Struct(fields...).Line().Line().
+		Comment(fmt.Sprintf("// %s returns r's partition values, as Delta serialises them.", r.PartitionValues)).Line().
+		Func().Id(r.PartitionValues).Params(jen.Id("r").Op("*").Id(r.SinkRow)).Map(jen.String()).Op("*").String().Block(body...)
+}
+
+// partitionValue formats v, the value of partition field f, with the
+// runtime's typed formatter.
+func partitionValue(f *plan.Field, v jen.Code) jen.Code {
+	fn := map[plan.GoKind]string{
+		plan.GoString:  "PartitionString",
+		plan.GoEnum:    "PartitionString",
+		plan.GoInt32:   "PartitionInt",
+		plan.GoInt64:   "PartitionInt",
+		plan.GoFloat64: "PartitionDouble",
+		plan.GoBool:    "PartitionBool",
+		plan.GoDate:    "PartitionDate",
+		plan.GoTime:    "PartitionTimestamp",
+	}[f.Type.Kind]
+	if fn == "" {
+		panic("emit: partition column of Go kind " + string(f.Type.Kind)) // the checker refuses lists and records
+	}
+	return jen.Qual(deltaPath, fn).Call(v)
 }
 
 // hasMap reports whether a step of r calls a Go function (the row

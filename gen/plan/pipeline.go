@@ -69,6 +69,14 @@ type Runnable struct {
 	// MainDir is the main package's directory, relative to the output
 	// directory ("cmd/device-status").
 	MainDir string
+	// SinkRow names the struct the Delta sink writes when the table is
+	// partitioned: Output's fields with the partition columns left out
+	// of the Parquet files (their values live in the log); "" when the
+	// table is not partitioned. PartitionValues names the function giving
+	// a SinkRow's partition values, and Partition are Output's partition
+	// fields in partitionBy order.
+	SinkRow, PartitionValues string
+	Partition                []*Field
 }
 
 // RunStep is one where, select or map step of a runnable pipeline.
@@ -137,9 +145,20 @@ func (b *builder) planRunnable(p *Plan) {
 		b.diags.Add(pl.Pos, "", "streamgen: internal error: the records of pipeline %s are not planned", pl.Name)
 		return
 	}
+	if d := pl.Sink.Delta; d != nil && len(d.PartitionBy) > 0 {
+		r.SinkRow, r.PartitionValues = prefix+"SinkRow", lower+"PartitionValues"
+		for _, c := range d.PartitionBy {
+			f := fieldByName(r.Output, c)
+			if f == nil {
+				b.diags.Add(pl.Sink.Pos, "", "streamgen: internal error: partition column %q is not a field of %s", c, r.Output.GoName)
+				return
+			}
+			r.Partition = append(r.Partition, f)
+		}
+	}
 	r.SourceRoot, r.SourceGlob = splitGlob(pl.Source.Files.Path)
 	o := owner{what: "the pipeline " + pl.Name, pos: pl.Pos}
-	for _, name := range []string{r.Config, r.DefaultConfig, r.New, r.Row, r.TempCheckpoint, r.ForeachBatch} {
+	for _, name := range []string{r.Config, r.DefaultConfig, r.New, r.Row, r.TempCheckpoint, r.ForeachBatch, r.SinkRow, r.PartitionValues} {
 		if name != "" {
 			b.claim(name, o)
 		}
@@ -215,10 +234,8 @@ func unsupported(pl *ir.Pipeline) []string {
 		out = append(out, fmt.Sprintf("the %s source", pl.Source.Kind))
 	case pl.Source.Files == nil:
 		out = append(out, "a files source")
-	case pl.Source.Files.Format != "json":
+	case pl.Source.Files.Format != "json" && pl.Source.Files.Format != "csv":
 		out = append(out, fmt.Sprintf("the %s format of the files source", pl.Source.Files.Format))
-	case pl.Source.Files.CleanSource != "" && pl.Source.Files.CleanSource != "off":
-		out = append(out, "cleanSource")
 	}
 	for _, st := range pl.Steps {
 		switch st := st.(type) {
@@ -250,9 +267,6 @@ func unsupported(pl *ir.Pipeline) []string {
 	case ir.SinkDelta:
 		if pl.Aggregation == nil && pl.Sink.OutputMode != ir.Append && pl.Sink.OutputMode != "" {
 			out = append(out, fmt.Sprintf("the %s output mode without an aggregation", pl.Sink.OutputMode))
-		}
-		if pl.Sink.Delta != nil && len(pl.Sink.Delta.PartitionBy) > 0 {
-			out = append(out, "partitionBy")
 		}
 	case ir.SinkForeachBatch:
 		if pl.Sink.Foreach == nil {

@@ -92,9 +92,8 @@ func TestUnsupported(t *testing.T) {
 		want   []string
 	}{
 		{"kafka", func(pl *ir.Pipeline) { pl.Source.Kind, pl.Source.Files = ir.SourceKafka, nil }, []string{"the kafka source"}},
-		{"csv", func(pl *ir.Pipeline) { pl.Source.Files.Format = "csv" }, []string{"the csv format of the files source"}},
+		{"parquet", func(pl *ir.Pipeline) { pl.Source.Files.Format = "parquet" }, []string{"the parquet format of the files source"}},
 		{"kafka sink", func(pl *ir.Pipeline) { pl.Sink.Kind = ir.SinkKafka }, []string{"the kafka sink"}},
-		{"partitionBy", func(pl *ir.Pipeline) { pl.Sink.Delta.PartitionBy = []string{"dev"} }, []string{"partitionBy"}},
 		{"date list", func(pl *ir.Pipeline) {
 			in := pl.Source.Record
 			in.Fields = append(in.Fields, &ir.Field{Name: "days", Type: &ir.List{Elem: &ir.Date{}}})

@@ -89,7 +89,7 @@ func TestDemo(t *testing.T) {
 			snap.Version, res.version, res.rows, len(res.files), nFiles-1, len(want), nFiles)
 	}
 
-	q, err := readQuarantine(pathsIn(cfg.dir).table)
+	q, err := readQuarantine(context.Background(), pathsIn(cfg.dir).table)
 	if err != nil {
 		t.Fatal(err)
 	}

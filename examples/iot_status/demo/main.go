@@ -28,14 +28,11 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -47,6 +44,7 @@ import (
 	"github.com/streamgen/streamgen/examples/iot_status/datagen"
 	"github.com/streamgen/streamgen/examples/iot_status/iotstatus"
 	"github.com/streamgen/streamgen/runtime/delta"
+	"github.com/streamgen/streamgen/runtime/quarantine"
 	"github.com/streamgen/streamgen/runtime/storage"
 	"github.com/streamgen/streamgen/runtime/trigger"
 )
@@ -205,7 +203,7 @@ func run(ctx context.Context, cfg config, w io.Writer, logger *slog.Logger) (res
 	if lp := q.LastProgress(); lp != nil {
 		fmt.Fprintf(w, "\n== last progress\n%s\n", lp)
 	}
-	quarantined, err := readQuarantine(p.table)
+	quarantined, err := readQuarantine(ctx, p.table)
 	if err != nil {
 		return res, err
 	}
@@ -261,47 +259,60 @@ func printStatusCounts(ctx context.Context, w io.Writer, table *delta.Table) err
 	return nil
 }
 
-// quarantined is one line of a quarantine file.
+// quarantined is one row of the quarantine table.
 type quarantined struct {
-	Raw   string `json:"raw"`
-	File  string `json:"file"`
-	Line  int    `json:"line"`
-	Error string `json:"error"`
+	Raw   string
+	File  string
+	Line  int
+	Error string
 }
 
-// readQuarantine returns the lines quarantined under dir/_quarantine,
-// sorted by file and line.
-func readQuarantine(dir string) ([]quarantined, error) {
+// readQuarantine returns the rows of the quarantine Delta table at
+// dir/_quarantine (none when no line was quarantined), sorted by file
+// and line.
+func readQuarantine(ctx context.Context, dir string) ([]quarantined, error) {
+	store, err := storage.NewLocal(filepath.Join(dir, "_quarantine"))
+	if err != nil {
+		return nil, err
+	}
+	snap, err := delta.Open(store).Snapshot(ctx)
+	if errors.Is(err, delta.ErrNotATable) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	rows, err := snap.Rows(ctx)
+	if err != nil {
+		return nil, err
+	}
+	idx := map[string]int{}
+	for i, f := range snap.Schema.Fields {
+		idx[f.Name] = i
+	}
 	var out []quarantined
-	err := filepath.WalkDir(filepath.Join(dir, "_quarantine"), func(p string, e fs.DirEntry, err error) error {
-		if errors.Is(err, fs.ErrNotExist) && p == filepath.Join(dir, "_quarantine") {
-			return fs.SkipDir
+	for _, r := range rows {
+		q := quarantined{
+			File:  fmt.Sprint(r[idx[quarantine.ColFile]]),
+			Error: fmt.Sprint(r[idx[quarantine.ColError]]),
 		}
-		if err != nil || e.IsDir() {
-			return err
+		if raw, ok := r[idx[quarantine.ColRaw]].(string); ok {
+			q.Raw = raw
+		} else {
+			q.Raw = fmt.Sprintf("%q", r[idx[quarantine.ColRawBytes]])
 		}
-		f, err := os.Open(p)
-		if err != nil {
-			return err
+		if line, ok := r[idx[quarantine.ColLine]].(int64); ok {
+			q.Line = int(line)
 		}
-		defer f.Close()
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			var q quarantined
-			if err := json.Unmarshal(sc.Bytes(), &q); err != nil {
-				return fmt.Errorf("%s: %w", p, err)
-			}
-			out = append(out, q)
-		}
-		return sc.Err()
-	})
+		out = append(out, q)
+	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].File != out[j].File {
 			return out[i].File < out[j].File
 		}
 		return out[i].Line < out[j].Line
 	})
-	return out, err
+	return out, nil
 }
 
 func countReadings(files []datagen.File) int {

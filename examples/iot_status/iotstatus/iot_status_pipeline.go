@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/streamgen/streamgen/runtime/checkpoint"
 	"github.com/streamgen/streamgen/runtime/delta"
+	"github.com/streamgen/streamgen/runtime/quarantine"
 	"github.com/streamgen/streamgen/runtime/sink/deltasink"
 	"github.com/streamgen/streamgen/runtime/source/files"
 	"github.com/streamgen/streamgen/runtime/storage"
@@ -33,9 +35,10 @@ type IotStatusConfig struct {
 	// CheckpointPath is the query's checkpoint directory; empty means a new
 	// temporary directory (the query then starts afresh).
 	CheckpointPath string
-	// QuarantinePath is the directory whose _quarantine/ subdirectory receives the
-	// malformed input lines, as JSON lines; empty means SinkPath (the underscore
-	// hides it from Delta readers).
+	// QuarantinePath is the directory of the Delta table receiving the malformed
+	// input lines: each line as read, its file, line number, byte offset and the
+	// decoder's error (see runtime/quarantine); empty means "_quarantine" in
+	// SinkPath (Delta readers and VACUUM skip names starting with "_").
 	QuarantinePath string
 	// Trigger says when micro-batches run.
 	Trigger trigger.Trigger
@@ -59,8 +62,8 @@ func DefaultIotStatusConfig() IotStatusConfig {
 // NewIotStatus returns the iot_status query, not started: the files of
 // cfg.SourcePath decoded as DeviceStatus, appended as DeviceStatus rows to the
 // Delta table at cfg.SinkPath, exactly once per batch. Malformed lines are
-// written to _quarantine/ under cfg.QuarantinePath. Start runs the query; Stop
-// ends it after the current batch.
+// appended to the quarantine Delta table at cfg.QuarantinePath. Start runs the
+// query; Stop ends it after the current batch.
 func NewIotStatus(ctx context.Context, cfg IotStatusConfig) (*stream.Query, error) {
 	listeners := append([]stream.Listener(nil), cfg.Listeners...)
 	logger := cfg.Logger
@@ -97,7 +100,7 @@ func NewIotStatus(ctx context.Context, cfg IotStatusConfig) (*stream.Query, erro
 	}
 	qpath := cfg.QuarantinePath
 	if qpath == "" {
-		qpath = cfg.SinkPath
+		qpath = filepath.Join(cfg.SinkPath, "_quarantine")
 	}
 	qStore, err := storage.NewLocal(qpath)
 	if err != nil {
@@ -111,12 +114,17 @@ func NewIotStatus(ctx context.Context, cfg IotStatusConfig) (*stream.Query, erro
 		files.MaxFilesPerTrigger(1),
 		files.MaxFileAge(168*time.Hour),
 		files.OnMalformed(files.QuarantineMalformed),
-		files.QuarantineTo(files.NewFileQuarantine(qStore, logger)),
+		files.QuarantineTo(quarantine.NewDelta(delta.Open(qStore), quarantine.Logger(logger))),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("iot_status: source %s: %w", cfg.SourcePath, err)
 	}
-	sink, err := deltasink.New[DeviceStatus](delta.Open(sinkStore), DeviceStatusDeltaSchema(), deltasink.OutputMode(deltasink.Append), deltasink.Logger(logger))
+	sink, err := deltasink.New[DeviceStatus](
+		delta.Open(sinkStore),
+		DeviceStatusDeltaSchema(),
+		deltasink.OutputMode(deltasink.Append),
+		deltasink.Logger(logger),
+	)
 	if err != nil {
 		return nil, fmt.Errorf("iot_status: sink %s: %w", cfg.SinkPath, err)
 	}
@@ -135,6 +143,8 @@ func NewIotStatus(ctx context.Context, cfg IotStatusConfig) (*stream.Query, erro
 		return stream.BatchResult{
 			NumInputRows:  stats.Rows,
 			NumOutputRows: int64(len(rows)),
+			SinkMetrics:   sink.Metrics(),
+			SourceMetrics: []map[string]string{stats.Metrics()},
 		}, nil
 	}
 	return stream.NewQuery(cp, []stream.Source{src}, run,

@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/streamgen/streamgen/runtime/checkpoint"
 	"github.com/streamgen/streamgen/runtime/delta"
+	"github.com/streamgen/streamgen/runtime/quarantine"
 	"github.com/streamgen/streamgen/runtime/sink/deltasink"
 	"github.com/streamgen/streamgen/runtime/source/files"
 	"github.com/streamgen/streamgen/runtime/storage"
@@ -33,9 +35,10 @@ type AllTypesConfig struct {
 	// CheckpointPath is the query's checkpoint directory; empty means a new
 	// temporary directory (the query then starts afresh).
 	CheckpointPath string
-	// QuarantinePath is the directory whose _quarantine/ subdirectory receives the
-	// malformed input lines, as JSON lines; empty means SinkPath (the underscore
-	// hides it from Delta readers).
+	// QuarantinePath is the directory of the Delta table receiving the malformed
+	// input lines: each line as read, its file, line number, byte offset and the
+	// decoder's error (see runtime/quarantine); empty means "_quarantine" in
+	// SinkPath (Delta readers and VACUUM skip names starting with "_").
 	QuarantinePath string
 	// Trigger says when micro-batches run.
 	Trigger trigger.Trigger
@@ -58,9 +61,9 @@ func DefaultAllTypesConfig() AllTypesConfig {
 
 // NewAllTypes returns the all_types query, not started: the files of
 // cfg.SourcePath decoded as Order, appended as Order rows to the Delta table
-// at cfg.SinkPath, exactly once per batch. Malformed lines are written to
-// _quarantine/ under cfg.QuarantinePath. Start runs the query; Stop ends it
-// after the current batch.
+// at cfg.SinkPath, exactly once per batch. Malformed lines are appended to the
+// quarantine Delta table at cfg.QuarantinePath. Start runs the query; Stop
+// ends it after the current batch.
 func NewAllTypes(ctx context.Context, cfg AllTypesConfig) (*stream.Query, error) {
 	listeners := append([]stream.Listener(nil), cfg.Listeners...)
 	logger := cfg.Logger
@@ -97,7 +100,7 @@ func NewAllTypes(ctx context.Context, cfg AllTypesConfig) (*stream.Query, error)
 	}
 	qpath := cfg.QuarantinePath
 	if qpath == "" {
-		qpath = cfg.SinkPath
+		qpath = filepath.Join(cfg.SinkPath, "_quarantine")
 	}
 	qStore, err := storage.NewLocal(qpath)
 	if err != nil {
@@ -110,12 +113,17 @@ func NewAllTypes(ctx context.Context, cfg AllTypesConfig) (*stream.Query, error)
 		files.Logger(logger),
 		files.MaxFileAge(168*time.Hour),
 		files.OnMalformed(files.QuarantineMalformed),
-		files.QuarantineTo(files.NewFileQuarantine(qStore, logger)),
+		files.QuarantineTo(quarantine.NewDelta(delta.Open(qStore), quarantine.Logger(logger))),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("all_types: source %s: %w", cfg.SourcePath, err)
 	}
-	sink, err := deltasink.New[Order](delta.Open(sinkStore), OrderDeltaSchema(), deltasink.OutputMode(deltasink.Append), deltasink.Logger(logger))
+	sink, err := deltasink.New[Order](
+		delta.Open(sinkStore),
+		OrderDeltaSchema(),
+		deltasink.OutputMode(deltasink.Append),
+		deltasink.Logger(logger),
+	)
 	if err != nil {
 		return nil, fmt.Errorf("all_types: sink %s: %w", cfg.SinkPath, err)
 	}
@@ -134,6 +142,8 @@ func NewAllTypes(ctx context.Context, cfg AllTypesConfig) (*stream.Query, error)
 		return stream.BatchResult{
 			NumInputRows:  stats.Rows,
 			NumOutputRows: int64(len(rows)),
+			SinkMetrics:   sink.Metrics(),
+			SourceMetrics: []map[string]string{stats.Metrics()},
 		}, nil
 	}
 	return stream.NewQuery(cp, []stream.Source{src}, run,

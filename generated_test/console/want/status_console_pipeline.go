@@ -120,6 +120,7 @@ func NewStatusConsole(ctx context.Context, cfg StatusConsoleConfig) (*stream.Que
 		return stream.BatchResult{
 			NumInputRows:  stats.Rows,
 			NumOutputRows: int64(len(rows)),
+			SourceMetrics: []map[string]string{stats.Metrics()},
 		}, nil
 	}
 	return stream.NewQuery(cp, []stream.Source{src}, run,

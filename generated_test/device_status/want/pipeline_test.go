@@ -1,9 +1,7 @@
 package devicestatus
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -135,35 +133,22 @@ func tableRows(t *testing.T, dir string) []delta.Row {
 // dir/_quarantine, sorted.
 func quarantineLines(t *testing.T, dir string) []string {
 	t.Helper()
-	var raws []string
-	err := filepath.WalkDir(filepath.Join(dir, "_quarantine"), func(p string, e os.DirEntry, err error) error {
-		if err != nil || e.IsDir() {
-			return err
-		}
-		f, err := os.Open(p)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			var rec struct {
-				Raw  string `json:"raw"`
-				File string `json:"file"`
-				Line int    `json:"line"`
-			}
-			if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-				return err
-			}
-			if !strings.HasSuffix(rec.File, "b.jsonl") || rec.Line < 2 {
-				return fmt.Errorf("quarantined line from %s:%d", rec.File, rec.Line)
-			}
-			raws = append(raws, rec.Raw)
-		}
-		return sc.Err()
-	})
+	snap, err := delta.Open(mustLocal(t, filepath.Join(dir, "_quarantine"))).Snapshot(context.Background())
 	if err != nil {
 		t.Fatal(err)
+	}
+	rows, err := snap.Rows(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raws []string
+	for _, r := range rows {
+		// source, file, line, offset, raw, raw_bytes, error, query_id, quarantined_at
+		file, line := fmt.Sprint(r[1]), r[2].(int64)
+		if !strings.HasSuffix(file, "b.jsonl") || line < 2 || r[6] == "" {
+			t.Errorf("quarantined row %v: want a line of b.jsonl after the first, with its error", r)
+		}
+		raws = append(raws, r[4].(string))
 	}
 	sort.Strings(raws)
 	return raws

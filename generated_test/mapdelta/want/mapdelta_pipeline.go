@@ -103,7 +103,12 @@ func NewMapdelta(ctx context.Context, cfg MapdeltaConfig) (*stream.Query, error)
 	if err != nil {
 		return nil, fmt.Errorf("mapdelta: source %s: %w", cfg.SourcePath, err)
 	}
-	sink, err := deltasink.New[MapdeltaRow](delta.Open(sinkStore), MapdeltaRowDeltaSchema(), deltasink.OutputMode(deltasink.Append), deltasink.Logger(logger))
+	sink, err := deltasink.New[MapdeltaRow](
+		delta.Open(sinkStore),
+		MapdeltaRowDeltaSchema(),
+		deltasink.OutputMode(deltasink.Append),
+		deltasink.Logger(logger),
+	)
 	if err != nil {
 		return nil, fmt.Errorf("mapdelta: sink %s: %w", cfg.SinkPath, err)
 	}
@@ -129,6 +134,8 @@ func NewMapdelta(ctx context.Context, cfg MapdeltaConfig) (*stream.Query, error)
 		return stream.BatchResult{
 			NumInputRows:  stats.Rows,
 			NumOutputRows: int64(len(rows)),
+			SinkMetrics:   sink.Metrics(),
+			SourceMetrics: []map[string]string{stats.Metrics()},
 		}, nil
 	}
 	return stream.NewQuery(cp, []stream.Source{src}, run,

@@ -115,6 +115,7 @@ func NewMapfn(ctx context.Context, cfg MapfnConfig) (*stream.Query, error) {
 		return stream.BatchResult{
 			NumInputRows:  stats.Rows,
 			NumOutputRows: int64(len(rows)),
+			SourceMetrics: []map[string]string{stats.Metrics()},
 		}, nil
 	}
 	return stream.NewQuery(cp, []stream.Source{src}, run,

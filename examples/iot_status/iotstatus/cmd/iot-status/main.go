@@ -9,103 +9,34 @@
 //
 //	iot-status [flags]
 //
-// The flags override the spec's paths and trigger: -source-path, -sink-path
-// (Delta sinks), -checkpoint, -trigger (default, once, available-now or an
-// interval such as 10s), -http (an address such as :9090 serving /progress,
-// /metrics and /healthz), -log-level and -log-json. It exits 0 when the query
-// ends without an error, 1 when it fails.
+// The flags override the spec's paths and trigger: -source-path, -sink-path,
+// -checkpoint, -quarantine-path and -trigger (default, once, available-now or
+// an interval such as 10s). -http serves /progress, /metrics and /healthz on
+// an address such as :9090; -log-level and -log-json set the logs; -progress
+// auto|on|off the progress bar of an available-now run on a terminal. It exits
+// 0 when the query ends without an error, 1 when it fails, 2 on a command-line
+// error (see runtime/command).
 package main
 
 import (
 	"context"
-	"errors"
-	"flag"
-	"log/slog"
-	"net"
-	"net/http"
-	"os"
-	"os/signal"
-	"syscall"
-	"time"
 
 	"github.com/streamgen/streamgen/examples/iot_status/iotstatus"
-	"github.com/streamgen/streamgen/runtime/monitor"
+	"github.com/streamgen/streamgen/runtime/command"
+	"github.com/streamgen/streamgen/runtime/stream"
 )
 
 func main() {
 	cfg := iotstatus.DefaultIotStatusConfig()
-	flag.StringVar(&cfg.SourcePath, "source-path", cfg.SourcePath, "directory of the input files")
-	flag.StringVar(&cfg.SinkPath, "sink-path", cfg.SinkPath, "directory of the Delta table")
-	flag.StringVar(&cfg.CheckpointPath, "checkpoint", cfg.CheckpointPath, "checkpoint directory (empty: a temporary one)")
-	flag.StringVar(&cfg.QuarantinePath, "quarantine-path", cfg.QuarantinePath, "directory whose _quarantine/ receives malformed lines (empty: beside the sink)")
-	flag.TextVar(&cfg.Trigger, "trigger", cfg.Trigger, "when batches run: default, once, available-now or an interval such as 10s")
-	httpAddr := flag.String("http", "", "serve /progress, /metrics and /healthz on this address, such as :9090")
-	var level slog.Level
-	flag.TextVar(&level, "log-level", slog.LevelInfo, "log level: debug, info, warn or error")
-	logJSON := flag.Bool("log-json", false, "log JSON lines instead of text")
-	flag.Parse()
-
-	opts := &slog.HandlerOptions{Level: level}
-	var h slog.Handler = slog.NewTextHandler(os.Stderr, opts)
-	if *logJSON {
-		h = slog.NewJSONHandler(os.Stderr, opts)
-	}
-	cfg.Logger = slog.New(h)
-	if err := run(cfg, *httpAddr); err != nil {
-		cfg.Logger.Error("iot_status failed", "err", err)
-		os.Exit(1)
-	}
-}
-
-// run runs the query until its trigger ends it (once, available-now) or a
-// signal stops it after the current batch, and returns its error.
-func run(cfg iotstatus.IotStatusConfig, httpAddr string) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	var metrics *monitor.Metrics
-	if httpAddr != "" {
-		metrics = monitor.NewMetrics()
-		cfg.Listeners = append(cfg.Listeners, metrics)
-	}
-	q, err := iotstatus.NewIotStatus(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	if httpAddr != "" {
-		srv, err := serve(httpAddr, monitor.Handler(q, metrics), cfg.Logger)
-		if err != nil {
-			return err
-		}
-		defer srv.Close()
-	}
-	// Not ctx: cancelling Start's context interrupts a batch midway.
-	if err := q.Start(context.Background()); err != nil {
-		return err
-	}
-	select {
-	case <-ctx.Done():
-		cfg.Logger.Info("stopping after the current batch")
-		q.Stop()
-	case <-q.Done():
-	}
-	return q.AwaitTermination(context.Background())
-}
-
-// serve serves h on addr until the server is closed.
-func serve(addr string, h http.Handler, logger *slog.Logger) (*http.Server, error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, err
-	}
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-	}
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			logger.Error("http server failed", "err", err)
-		}
-	}()
-	logger.Info("serving the monitor", "addr", ln.Addr().String())
-	return srv, nil
+	c := command.New("iot_status")
+	c.StringVar(&cfg.SourcePath, "source-path", "directory of the input files")
+	c.StringVar(&cfg.SinkPath, "sink-path", "directory of the Delta table")
+	c.StringVar(&cfg.CheckpointPath, "checkpoint", "checkpoint directory (empty: a temporary one)")
+	c.StringVar(&cfg.QuarantinePath, "quarantine-path", "directory of the Delta table receiving malformed input lines")
+	c.TriggerVar(&cfg.Trigger)
+	c.Main(func(ctx context.Context, env command.Env) (*stream.Query, error) {
+		cfg.Logger = env.Logger
+		cfg.Listeners = append(cfg.Listeners, env.Listeners...)
+		return iotstatus.NewIotStatus(ctx, cfg)
+	})
 }
