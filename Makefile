@@ -11,7 +11,7 @@ TEST_TIMEOUT ?= 14m
 RACE ?= -race
 BENCH_TIME   ?= 2s
 
-.PHONY: all build test bench generate check-generated demo demo-table lint fuzz clean interop-setup interop
+.PHONY: all build test bench generate check-generated demo demo-live demo-table lint fuzz clean interop-setup interop
 
 all: lint build test
 
@@ -34,8 +34,13 @@ interop:
 	STREAMGEN_REQUIRE_DUCKDB=1 $(GO) test $(GOFLAGS) -count=1 -run DuckDB ./runtime/delta/
 
 ## bench: throughput and latency benchmarks (figures go in README.md).
+## The end-to-end benchmarks (./bench: decode, Parquet write, pipeline in
+## process and as a binary, 10M events in 5,000 files) run each stage once
+## (an iteration is seconds long); STREAMGEN_BENCH_RSS_BYTES=1G adds the
+## peak-RSS run over 1 GB of input.
 bench:
 	$(GO) test $(GOFLAGS) -run '^$$' -bench . -benchmem -benchtime $(BENCH_TIME) ./runtime/...
+	$(GO) test $(GOFLAGS) -run '^$$' -bench . -benchtime 1x -count 1 -timeout 20m ./bench/...
 
 ## generate: regenerate every generated file (go generate ./...).
 generate:
@@ -46,10 +51,17 @@ check-generated: generate
 	@git diff --exit-code || { echo "generated files are stale: run 'make generate' and commit"; exit 1; }
 	@test -z "$$(git status --porcelain --untracked-files=all)" || { git status --porcelain --untracked-files=all; echo "make generate created untracked files"; exit 1; }
 
-## demo: the iot_status example: device-status files streamed by the generated
-## pipeline into a Delta table queried while it grows (demo-out/iot_status).
+## demo: the iot_status example as a user runs it: build streamgen, generate,
+## build the pipeline binary, write sample files, run it with
+## -trigger available-now, then print the Delta table, its history and the
+## quarantined lines (demo-out/iot_status).
 demo:
-	$(GO) run ./examples/iot_status/demo
+	GO=$(GO) bash examples/iot_status/demo.sh
+
+## demo-live: the same pipeline in process with the default trigger: the
+## table queried while files trickle in, then Stop (demo-out/iot_status-live).
+demo-live:
+	$(GO) run ./examples/iot_status/demo -dir demo-out/iot_status-live
 
 ## demo-table: the Delta table layer alone: write, optimize, show (demo-out/tabledemo).
 demo-table:

@@ -9,9 +9,12 @@ package generated
 //go:generate go run ../cmd/streamgen generate --omit-version -o aggregates/want aggregates/streamgen.yaml
 //go:generate go run ../cmd/streamgen generate --omit-version -o all_types/want all_types/streamgen.yaml
 //go:generate go run ../cmd/streamgen generate --omit-version -o console/want console/streamgen.yaml
+//go:generate go run ../cmd/streamgen generate --omit-version -o csv_readings/want csv_readings/streamgen.yaml
 //go:generate go run ../cmd/streamgen generate --omit-version -o device_status/want device_status/streamgen.yaml
 //go:generate go run ../cmd/streamgen generate --omit-version -o events/want events/streamgen.yaml
+//go:generate go run ../cmd/streamgen generate --omit-version -o events_delta/want events_delta/streamgen.yaml
 //go:generate go run ../cmd/streamgen generate --omit-version -o filters/want filters/streamgen.yaml
 //go:generate go run ../cmd/streamgen generate --omit-version -o mapdelta/want mapdelta/streamgen.yaml
 //go:generate go run ../cmd/streamgen generate --omit-version -o mapfn/want mapfn/streamgen.yaml
+//go:generate go run ../cmd/streamgen generate --omit-version -o partitioned/want partitioned/streamgen.yaml
 //go:generate go run ../cmd/streamgen generate --omit-version -o sensor_readings/want sensor_readings/streamgen.yaml
