@@ -67,6 +67,13 @@ func pipelineFile(jf *jen.File, p *plan.Plan) {
 		jf.Line()
 		jf.Add(sinkRowType(r))
 	}
+	if streams(pl) {
+		jf.Line()
+		jf.Comment("// " + chunkRowsConst + " is how many rows the runner hands the Delta sink at a time: the").Line().
+			Comment("// rows of a batch are written while it is read, so memory does not grow with").Line().
+			Comment("// the batch.")
+		jf.Const().Id(chunkRowsConst).Op("=").Lit(4096)
+	}
 }
 
 // quarantines reports whether the pipeline writes malformed lines to a
@@ -521,9 +528,13 @@ func runnerCode(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 		add = jen.Id(r.ForeachBatch).Call(addArgs...)
 	}
 	fail := jen.Return(jen.Qual(streamPath, "BatchResult").Values(), jen.Err())
+	numOut := jen.Int64().Call(jen.Len(jen.Id("rows")))
+	if streams(pl) {
+		numOut = jen.Id("out")
+	}
 	result := jen.Dict{
 		jen.Id("NumInputRows"):  jen.Id("stats").Dot("Rows"),
-		jen.Id("NumOutputRows"): jen.Int64().Call(jen.Len(jen.Id("rows"))),
+		jen.Id("NumOutputRows"): numOut,
 		jen.Id("SourceMetrics"): jen.Index().Map(jen.String()).String().Values(jen.Id("stats").Dot("Metrics").Call()),
 	}
 	if pl.Sink.Kind == ir.SinkDelta {
@@ -533,20 +544,56 @@ func runnerCode(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 	if hasMap(r) && pl.Source.OnMalformed == ir.Drop {
 		origin = "o"
 	}
-	return jen.Id("run").Op(":=").Func().Params(jen.Id("ctx").Qual(contextPath, "Context"), jen.Id("b").Op("*").Qual(streamPath, "Batch")).
-		Params(jen.Qual(streamPath, "BatchResult"), jen.Error()).Block(
-		jen.Var().Id("rows").Index().Add(sinkType(r)),
-		jen.List(jen.Id("stats"), jen.Err()).Op(":=").Id("src").Dot("Read").Call(
+	read := func(more ...jen.Code) jen.Code {
+		body := append([]jen.Code{keep}, more...)
+		body = append(body, jen.Return(jen.Nil()))
+		return jen.List(jen.Id("stats"), jen.Err()).Op(":=").Id("src").Dot("Read").Call(
 			jen.Id("ctx"), jen.Id("b").Dot("Start").Index(jen.Lit(0)), jen.Id("b").Dot("End").Index(jen.Lit(0)),
-			jen.Func().Params(jen.Id("r").Op("*").Id(r.Source.GoName), jen.Id(origin).Qual(filesPath, "Origin")).Error().Block(
-				keep,
-				jen.Return(jen.Nil()),
+			jen.Func().Params(jen.Id("r").Op("*").Id(r.Source.GoName), jen.Id(origin).Qual(filesPath, "Origin")).Error().Block(body...),
+		)
+	}
+	params := []jen.Code{jen.Id("ctx").Qual(contextPath, "Context"), jen.Id("b").Op("*").Qual(streamPath, "Batch")}
+	results := []jen.Code{jen.Qual(streamPath, "BatchResult"), jen.Error()}
+	if streams(pl) {
+		// Rows go to the table in chunks while the batch is read, so
+		// memory does not grow with the batch.
+		return jen.Id("run").Op(":=").Func().Params(params...).Params(results...).Block(
+			jen.List(jen.Id("bw"), jen.Err()).Op(":=").Id("sink").Dot("BeginBatch").Call(jen.Id("ctx"), jen.Id("b").Dot("QueryID"), jen.Id("b").Dot("ID")),
+			jen.If(jen.Err().Op("!=").Nil()).Block(fail),
+			jen.Defer().Id("bw").Dot("Abort").Call(jen.Id("ctx")).Comment("a no-op after Commit"),
+			jen.Id("rows").Op(":=").Make(jen.Index().Add(sinkType(r)), jen.Lit(0), jen.Id(chunkRowsConst)),
+			jen.Var().Id("out").Int64(),
+			jen.Id("flush").Op(":=").Func().Params().Error().Block(
+				jen.Id("out").Op("+=").Int64().Call(jen.Len(jen.Id("rows"))),
+				jen.Err().Op(":=").Id("bw").Dot("Write").Call(jen.Id("ctx"), jen.Id("rows")),
+				jen.Id("rows").Op("=").Id("rows").Index(jen.Empty(), jen.Lit(0)),
+				jen.Return(jen.Err()),
 			),
-		),
+			read(jen.If(jen.Len(jen.Id("rows")).Op("==").Id(chunkRowsConst)).Block(jen.Return(jen.Id("flush").Call()))),
+			jen.If(jen.Err().Op("==").Nil().Op("&&").Len(jen.Id("rows")).Op(">").Lit(0)).Block(jen.Err().Op("=").Id("flush").Call()),
+			jen.If(jen.Err().Op("!=").Nil()).Block(fail),
+			jen.If(jen.Err().Op(":=").Id("bw").Dot("Commit").Call(jen.Id("ctx")), jen.Err().Op("!=").Nil()).Block(fail),
+			jen.Return(jen.Qual(streamPath, "BatchResult").Values(result), jen.Nil()),
+		)
+	}
+	return jen.Id("run").Op(":=").Func().Params(params...).Params(results...).Block(
+		jen.Var().Id("rows").Index().Add(sinkType(r)),
+		read(),
 		jen.If(jen.Err().Op("!=").Nil()).Block(fail),
 		jen.If(jen.Err().Op(":=").Add(add), jen.Err().Op("!=").Nil()).Block(fail),
 		jen.Return(jen.Qual(streamPath, "BatchResult").Values(result), jen.Nil()),
 	)
+}
+
+// chunkRowsConst names the generated constant: how many rows a streaming
+// runner hands the Delta sink at a time.
+const chunkRowsConst = "sinkChunkRows"
+
+// streams reports whether the runner streams rows into the sink as it
+// reads them (a Delta sink in append mode) instead of collecting the
+// batch.
+func streams(pl *ir.Pipeline) bool {
+	return pl.Sink.Kind == ir.SinkDelta && (pl.Sink.OutputMode == ir.Append || pl.Sink.OutputMode == "")
 }
 
 // rowFunc emits the function applying every step to a source row:

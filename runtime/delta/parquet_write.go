@@ -10,6 +10,7 @@ import (
 	"math/big"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unsafe"
@@ -23,7 +24,7 @@ import (
 	"github.com/streamgen/streamgen/runtime/storage"
 )
 
-// WriterOptions configure [WriteRows] and [WriteTyped].
+// WriterOptions configure [WriteRows], [WriteTyped] and [TypedWriter].
 type WriterOptions struct {
 	// Compression is the Parquet codec: "zstd" (the default), "snappy"
 	// or "none".
@@ -206,15 +207,22 @@ func newPartitionLayout(schema *StructType, partitionColumns []string) (*partiti
 
 // partitionKey serialises partition values into a grouping key.
 func partitionKey(columns []string, values map[string]*string) string {
-	var b strings.Builder
+	return string(appendPartitionKey(nil, columns, values))
+}
+
+// appendPartitionKey appends the grouping key of partition values to dst.
+func appendPartitionKey(dst []byte, columns []string, values map[string]*string) []byte {
 	for _, c := range columns {
 		if v := values[c]; v == nil || *v == "" {
-			b.WriteString("N")
+			dst = append(dst, 'N')
 		} else {
-			fmt.Fprintf(&b, "V%d:%s", len(*v), *v)
+			dst = append(dst, 'V')
+			dst = strconv.AppendInt(dst, int64(len(*v)), 10)
+			dst = append(dst, ':')
+			dst = append(dst, *v...)
 		}
 	}
-	return b.String()
+	return dst
 }
 
 // WriteRows writes rows (aligned with schema; partition columns included
@@ -321,85 +329,7 @@ func putDataFile(ctx context.Context, store storage.Storage, name string, data [
 	if err := store.Put(ctx, name, data); err != nil {
 		return nil, fmt.Errorf("delta: write %s: %w", name, err)
 	}
-	pv := make(map[string]*string, len(partitionColumns))
-	for _, c := range partitionColumns {
-		pv[c] = values[c]
-	}
-	return &Add{
-		Path:             EncodePath(name),
-		PartitionValues:  pv,
-		Size:             int64(len(data)),
-		ModificationTime: opts.Now().UnixMilli(),
-		DataChange:       true,
-		Stats:            stats,
-	}, nil
-}
-
-// WriteTyped is the fast path of [WriteRows] for generated code: T is a Go
-// struct whose `parquet:"name,..."` tags give the schema's non-partition
-// columns (parquet.NewGenericWriter derives the file schema from it), and
-// partitionValues returns a row's serialised partition values (it may be
-// nil for an unpartitioned table). Stats come from the column chunk
-// statistics of the written files.
-func WriteTyped[T any](ctx context.Context, store storage.Storage, schema *StructType, partitionColumns []string, rows []T, partitionValues func(*T) map[string]*string, opts WriterOptions) ([]*Add, error) {
-	opts, codec, codecName, err := opts.withDefaults()
-	if err != nil {
-		return nil, err
-	}
-	layout, err := newPartitionLayout(schema, partitionColumns)
-	if err != nil {
-		return nil, fmt.Errorf("delta: write: %w", err)
-	}
-	if err := checkTypedSchema[T](schema, layout); err != nil {
-		return nil, fmt.Errorf("delta: write: %w", err)
-	}
-	if len(partitionColumns) > 0 && partitionValues == nil {
-		return nil, fmt.Errorf("delta: write: table is partitioned by %v but partitionValues is nil", partitionColumns)
-	}
-	groups, err := groupByPartition(rows, partitionColumns, func(i int) (map[string]*string, error) {
-		return partitionValues(&rows[i]), nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	namer := &fileNamer{prefix: opts.Prefix, codec: codecName}
-	var adds []*Add
-	for _, g := range groups {
-		grows := g.rows
-		dir := partitionDir(partitionColumns, g.values)
-		for start := 0; start < len(grows); {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			var buf bytes.Buffer
-			w := parquet.NewGenericWriter[T](&buf, writerOptions(opts, codec)...)
-			end := start
-			for end < len(grows) {
-				next := min(end+writeBatchRows, len(grows))
-				if _, err := w.Write(grows[end:next]); err != nil {
-					return nil, fmt.Errorf("delta: write: %w", err)
-				}
-				end = next
-				if w.Size() >= opts.TargetFileSize {
-					break
-				}
-			}
-			if err := w.Close(); err != nil {
-				return nil, fmt.Errorf("delta: write: %w", err)
-			}
-			stats, err := statsFromFooter(buf.Bytes(), schema, layout.dataFields)
-			if err != nil {
-				return nil, fmt.Errorf("delta: write: %w", err)
-			}
-			add, err := putDataFile(ctx, store, namer.next(dir), buf.Bytes(), g.values, partitionColumns, stats, opts)
-			if err != nil {
-				return nil, err
-			}
-			adds = append(adds, add)
-			start = end
-		}
-	}
-	return adds, nil
+	return newDataFileAdd(name, int64(len(data)), values, partitionColumns, stats, opts), nil
 }
 
 // checkTypedSchema verifies that T's Parquet columns are data columns of
@@ -424,13 +354,13 @@ func checkTypedSchema[T any](schema *StructType, layout *partitionLayout) (err e
 	return nil
 }
 
-// statsFromFooter builds the stats JSON of a written file from its column
-// chunk statistics. Only leaves reached through structs get min/max and
+// statsFromFile builds the stats JSON of a written file (size bytes read
+// from r) from its column chunk statistics. Only leaves reached through structs get min/max and
 // null counts; array and map columns get none (their null count is not in
 // the footer); decimals stored as byte arrays get no min/max (Parquet-go
 // orders them as unsigned bytes).
-func statsFromFooter(data []byte, schema *StructType, dataFields []int) (string, error) {
-	f, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)), parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
+func statsFromFile(r io.ReaderAt, size int64, schema *StructType, dataFields []int) (string, error) {
+	f, err := parquet.OpenFile(r, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
 	if err != nil {
 		return "", err
 	}

@@ -129,20 +129,38 @@ func NewIotStatus(ctx context.Context, cfg IotStatusConfig) (*stream.Query, erro
 		return nil, fmt.Errorf("iot_status: sink %s: %w", cfg.SinkPath, err)
 	}
 	run := func(ctx context.Context, b *stream.Batch) (stream.BatchResult, error) {
-		var rows []DeviceStatus
-		stats, err := src.Read(ctx, b.Start[0], b.End[0], func(r *DeviceStatus, _ files.Origin) error {
-			rows = append(rows, *r)
-			return nil
-		})
+		bw, err := sink.BeginBatch(ctx, b.QueryID, b.ID)
 		if err != nil {
 			return stream.BatchResult{}, err
 		}
-		if err := sink.AddBatch(ctx, b.QueryID, b.ID, rows); err != nil {
+		defer bw.Abort(ctx) // a no-op after Commit
+		rows := make([]DeviceStatus, 0, sinkChunkRows)
+		var out int64
+		flush := func() error {
+			out += int64(len(rows))
+			err := bw.Write(ctx, rows)
+			rows = rows[:0]
+			return err
+		}
+		stats, err := src.Read(ctx, b.Start[0], b.End[0], func(r *DeviceStatus, _ files.Origin) error {
+			rows = append(rows, *r)
+			if len(rows) == sinkChunkRows {
+				return flush()
+			}
+			return nil
+		})
+		if err == nil && len(rows) > 0 {
+			err = flush()
+		}
+		if err != nil {
+			return stream.BatchResult{}, err
+		}
+		if err := bw.Commit(ctx); err != nil {
 			return stream.BatchResult{}, err
 		}
 		return stream.BatchResult{
 			NumInputRows:  stats.Rows,
-			NumOutputRows: int64(len(rows)),
+			NumOutputRows: out,
 			SinkMetrics:   sink.Metrics(),
 			SourceMetrics: []map[string]string{stats.Metrics()},
 		}, nil
@@ -169,3 +187,8 @@ func (c iotStatusTempCheckpoint) OnTerminated(e stream.TerminatedEvent) {
 		c.logger.Warn("removing the temporary checkpoint", "err", err)
 	}
 }
+
+// sinkChunkRows is how many rows the runner hands the Delta sink at a time: the
+// rows of a batch are written while it is read, so memory does not grow with
+// the batch.
+const sinkChunkRows = 4096

@@ -113,7 +113,19 @@ func NewMapdelta(ctx context.Context, cfg MapdeltaConfig) (*stream.Query, error)
 		return nil, fmt.Errorf("mapdelta: sink %s: %w", cfg.SinkPath, err)
 	}
 	run := func(ctx context.Context, b *stream.Batch) (stream.BatchResult, error) {
-		var rows []MapdeltaRow
+		bw, err := sink.BeginBatch(ctx, b.QueryID, b.ID)
+		if err != nil {
+			return stream.BatchResult{}, err
+		}
+		defer bw.Abort(ctx) // a no-op after Commit
+		rows := make([]MapdeltaRow, 0, sinkChunkRows)
+		var out int64
+		flush := func() error {
+			out += int64(len(rows))
+			err := bw.Write(ctx, rows)
+			rows = rows[:0]
+			return err
+		}
 		stats, err := src.Read(ctx, b.Start[0], b.End[0], func(r *Reading, o files.Origin) error {
 			out, ok, err := mapdeltaRow(ctx, r)
 			if err != nil {
@@ -123,17 +135,23 @@ func NewMapdelta(ctx context.Context, cfg MapdeltaConfig) (*stream.Query, error)
 			if ok {
 				rows = append(rows, out)
 			}
+			if len(rows) == sinkChunkRows {
+				return flush()
+			}
 			return nil
 		})
+		if err == nil && len(rows) > 0 {
+			err = flush()
+		}
 		if err != nil {
 			return stream.BatchResult{}, err
 		}
-		if err := sink.AddBatch(ctx, b.QueryID, b.ID, rows); err != nil {
+		if err := bw.Commit(ctx); err != nil {
 			return stream.BatchResult{}, err
 		}
 		return stream.BatchResult{
 			NumInputRows:  stats.Rows,
-			NumOutputRows: int64(len(rows)),
+			NumOutputRows: out,
 			SinkMetrics:   sink.Metrics(),
 			SourceMetrics: []map[string]string{stats.Metrics()},
 		}, nil
@@ -264,3 +282,8 @@ func mapdeltaStep2HasBonus(bonus *int64) bool {
 func mapdeltaStep2NDigits(digits []int64) int64 {
 	return int64(len(digits))
 }
+
+// sinkChunkRows is how many rows the runner hands the Delta sink at a time: the
+// rows of a batch are written while it is read, so memory does not grow with
+// the batch.
+const sinkChunkRows = 4096

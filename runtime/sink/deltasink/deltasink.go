@@ -5,8 +5,8 @@
 // # Exactly once
 //
 // Every commit carries txn{appId: queryID, version: batchID} beside its
-// data. Before writing anything, AddBatch looks the query up in the
-// latest snapshot: a batch whose ID is not newer than the recorded version
+// data. Before writing anything, AddBatch (or BeginBatch) looks the query
+// up in the latest snapshot: a batch whose ID is not newer than the recorded version
 // was committed before (the query crashed after the table commit but
 // before its checkpoint's commits/N) and is skipped. A concurrent commit
 // of the same batch that wins the race makes the commit fail with
@@ -18,6 +18,14 @@
 // An empty batch still commits (txn and commitInfo, plus the removes of
 // Complete mode), as Spark's sink does: the batch is recorded in the table
 // and a Complete-mode empty result empties the table.
+//
+// # Streaming a batch
+//
+// In Append mode a batch need not be collected first: [Sink.BeginBatch]
+// returns a [BatchWriter] whose Write encodes rows into the data files as
+// they come and whose Commit makes the same commit AddBatch makes for the
+// same rows. AddBatch itself writes Append and Complete batches through
+// one.
 //
 // # Output modes
 //
@@ -70,7 +78,8 @@ import (
 // Operation is the commitInfo operation of every commit of the sink.
 const Operation = "STREAMING UPDATE"
 
-// Result describes what the latest AddBatch did.
+// Result describes what the latest batch (AddBatch, or a BatchWriter's
+// Commit) did.
 type Result struct {
 	// BatchID is the batch's ID.
 	BatchID int64
@@ -97,7 +106,8 @@ type Result struct {
 // Sink writes micro-batches of rows of type T to a Delta table. T is a
 // struct whose `parquet:"..."` tags name the schema's data columns (see
 // [delta.WriteTyped]). A Sink is safe for concurrent use; batches are
-// written one at a time.
+// written one at a time (a batch started with [Sink.BeginBatch] holds the
+// sink until its Commit or Abort).
 type Sink[T any] struct {
 	table           *delta.Table
 	schema          *delta.StructType
@@ -106,8 +116,9 @@ type Sink[T any] struct {
 	toRow           func(*T) delta.Row
 	logger          *slog.Logger
 
-	mu   sync.Mutex
-	last Result
+	batchMu sync.Mutex // held from the start of a batch to its end
+	mu      sync.Mutex // guards last
+	last    Result
 }
 
 // New returns a sink writing rows of type T with the given schema (every
@@ -210,8 +221,8 @@ func (s *Sink[T]) Table() *delta.Table { return s.table }
 // Mode returns the sink's output mode.
 func (s *Sink[T]) Mode() Mode { return s.cfg.mode }
 
-// LastResult returns what the latest AddBatch did; its BatchID is -1
-// before the first.
+// LastResult returns what the latest batch did (AddBatch, or a
+// BatchWriter's Commit); its BatchID is -1 before the first.
 func (s *Sink[T]) LastResult() Result {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -226,7 +237,8 @@ const (
 	MetricFilesRemoved     = "numFilesRemoved"
 )
 
-// Metrics returns the latest AddBatch's result as progress metrics, for
+// Metrics returns the latest batch's result (AddBatch, or a BatchWriter's
+// Commit) as progress metrics, for
 // stream.BatchResult.SinkMetrics: committedVersion (Result's
 // CommittedVersion), numFilesAdded and numFilesRemoved (0 for a skipped
 // batch), as decimal integers. It returns nil before the first AddBatch.
@@ -289,73 +301,110 @@ func (s *Sink[T]) errorf(batchID int64, format string, args ...any) error {
 // AddBatch writes the rows of batch batchID of query queryID as one commit
 // of the table, in the sink's output mode, or does nothing when the table
 // already holds that batch (or a later one) of the query. See the package
-// documentation for the exactly-once rule.
+// documentation for the exactly-once rule. Append and Complete modes
+// write through a [BatchWriter] (see [Sink.BeginBatch] to stream a batch
+// instead of collecting its rows).
 func (s *Sink[T]) AddBatch(ctx context.Context, queryID string, batchID int64, rows []T) error {
+	if s.cfg.mode == Update {
+		return s.addUpdateBatch(ctx, queryID, batchID, rows)
+	}
+	b, err := s.begin(ctx, queryID, batchID)
+	if err != nil {
+		return err
+	}
+	if err := b.Write(ctx, rows); err != nil {
+		b.Abort(ctx)
+		return err
+	}
+	return b.Commit(ctx)
+}
+
+// checkBatchIDs refuses an empty query ID or a negative batch ID.
+func (s *Sink[T]) checkBatchIDs(queryID string, batchID int64) error {
 	if queryID == "" {
 		return fmt.Errorf("deltasink: table %s: batch %d: empty query ID", s.table.Location(), batchID)
 	}
 	if batchID < 0 {
 		return fmt.Errorf("deltasink: table %s: batch %d: negative batch ID", s.table.Location(), batchID)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	res, err := s.addBatch(ctx, queryID, batchID, rows)
-	if err != nil {
-		return err
-	}
-	s.last = res
 	return nil
 }
 
-func (s *Sink[T]) addBatch(ctx context.Context, queryID string, batchID int64, rows []T) (Result, error) {
-	res := Result{BatchID: batchID, Version: -1, CommittedVersion: -1}
-	tx, err := s.table.Begin(ctx)
+// setLast records the latest batch's result.
+func (s *Sink[T]) setLast(res Result) {
+	s.mu.Lock()
+	s.last = res
+	s.mu.Unlock()
+}
+
+// start opens the batch's transaction. When the table already holds the
+// batch it returns skipped and the skip's result; otherwise the
+// transaction and the schema the commit writes (see prepareSchema).
+func (s *Sink[T]) start(ctx context.Context, queryID string, batchID int64) (tx *delta.Transaction, eff *delta.StructType, res Result, skipped bool, err error) {
+	res = Result{BatchID: batchID, Version: -1, CommittedVersion: -1}
+	tx, err = s.table.Begin(ctx)
 	if err != nil {
-		return res, s.errorf(batchID, "%w", err)
+		return nil, nil, res, false, s.errorf(batchID, "%w", err)
 	}
-	snap := tx.Snapshot()
-	if snap != nil {
+	if snap := tx.Snapshot(); snap != nil {
 		if cur, ok := snap.Txns[queryID]; ok && cur.Version >= batchID {
 			s.logger.Info("deltasink: batch already committed, skipping",
 				"table", s.table.Location(), "queryId", queryID, "batchId", batchID,
 				"tableTxnVersion", cur.Version, "tableVersion", snap.Version)
 			res.Skipped = true
 			res.CommittedVersion = s.holdingVersion(ctx, snap.Version, queryID, batchID)
-			return res, nil
+			return nil, nil, res, true, nil
 		}
 	}
-	eff, err := s.prepareSchema(tx)
+	eff, err = s.prepareSchema(tx)
 	if err != nil {
-		return res, fmt.Errorf("deltasink: table %s: batch %d: %w", s.table.Location(), batchID, err)
+		return nil, nil, res, false, fmt.Errorf("deltasink: table %s: batch %d: %w", s.table.Location(), batchID, err)
 	}
+	return tx, eff, res, false, nil
+}
+
+// writerOptions are the sink's Parquet writer options, with its clock.
+func (s *Sink[T]) writerOptions() delta.WriterOptions {
 	wopts := s.cfg.writer
 	if wopts.Now == nil {
 		wopts.Now = s.now
 	}
-	var adds []*delta.Add
-	var removes []*delta.Remove
-	switch s.cfg.mode {
-	case Append, Complete:
-		adds, err = delta.WriteTyped(ctx, s.table.Storage(), eff, s.cfg.partitionCols, rows, s.partitionValues, wopts)
-		if err != nil {
-			return res, s.errorf(batchID, "%w", err)
-		}
-		res.NumOutputRows = int64(len(rows))
-		if s.cfg.mode == Complete && snap != nil {
-			tx.ReadWholeTable()
-			for _, a := range snap.Files {
-				removes = append(removes, removeFor(a))
-			}
-		}
-	case Update:
-		var n int64
-		adds, removes, n, err = s.merge(ctx, tx, eff, rows, wopts)
+	return wopts
+}
+
+// addUpdateBatch is AddBatch in Update mode: a merge of the batch's rows
+// into the files holding their keys.
+func (s *Sink[T]) addUpdateBatch(ctx context.Context, queryID string, batchID int64, rows []T) error {
+	if err := s.checkBatchIDs(queryID, batchID); err != nil {
+		return err
+	}
+	s.batchMu.Lock()
+	defer s.batchMu.Unlock()
+	tx, eff, res, skipped, err := s.start(ctx, queryID, batchID)
+	if err != nil {
+		return err
+	}
+	if !skipped {
+		adds, removes, n, err := s.merge(ctx, tx, eff, rows, s.writerOptions())
 		if err != nil {
 			s.deleteFiles(ctx, adds)
-			return res, s.errorf(batchID, "%w", err)
+			return s.errorf(batchID, "%w", err)
 		}
 		res.NumOutputRows = n
+		if res, err = s.commit(ctx, tx, queryID, res, adds, removes); err != nil {
+			return err
+		}
 	}
+	s.setLast(res)
+	return nil
+}
+
+// commit commits the batch's adds and removes with its txn and
+// commitInfo. A commit that lost to a concurrent commit of the same batch
+// counts as a skipped batch; the files of a commit that certainly did not
+// happen are deleted.
+func (s *Sink[T]) commit(ctx context.Context, tx *delta.Transaction, queryID string, res Result, adds []*delta.Add, removes []*delta.Remove) (Result, error) {
+	batchID := res.BatchID
 	tx.Remove(removes...)
 	tx.Add(adds...)
 	tx.SetTxn(queryID, batchID)
@@ -435,17 +484,10 @@ func removeFor(a *delta.Add) *delta.Remove {
 // deleteFiles removes data files written for a commit that did not happen.
 // Failures are logged: the files are unreferenced either way.
 func (s *Sink[T]) deleteFiles(ctx context.Context, adds []*delta.Add) {
-	ctx = context.WithoutCancel(ctx)
-	for _, a := range adds {
-		name, err := a.DecodedPath()
-		if err == nil {
-			err = s.table.Storage().Delete(ctx, name)
-		}
-		if err != nil {
-			s.logger.Warn("deltasink: cannot delete an uncommitted data file", "table", s.table.Location(),
-				"file", a.Path, "err", err)
-		}
-	}
+	delta.DeleteDataFiles(ctx, s.table.Storage(), adds, func(a *delta.Add, err error) {
+		s.logger.Warn("deltasink: cannot delete an uncommitted data file", "table", s.table.Location(),
+			"file", a.Path, "err", err)
+	})
 }
 
 // prepareSchema sets the metadata of a new table, or checks the existing

@@ -5,6 +5,14 @@
 // ID is not newer than the last one added is skipped, so a batch re-run
 // after a crash is not added twice. There is no global registry of named
 // sinks: the caller keeps the *Sink and reads it with Rows.
+//
+// The three output modes: append (the default) adds each batch's rows;
+// complete ([Complete]) replaces all rows with the batch's; update
+// ([Update]) upserts the batch's rows by key, so the sink holds the
+// current result table (Spark's memory sink appends update-mode rows
+// instead, leaving every version of a changed row; a keyed table is what a
+// test or a dashboard wants to read). In update mode a row keeps the place
+// of the row it replaces and new keys come last.
 package memory
 
 import (
@@ -23,6 +31,7 @@ func (o opt) apply(c *cfg) { o(c) }
 type cfg struct {
 	name     string
 	complete bool
+	key      func(row any) string // update mode
 }
 
 // Name sets the sink's name, shown in its Description, overriding the
@@ -33,6 +42,16 @@ func Name(name string) Opt { return opt(func(c *cfg) { c.name = name }) }
 // overriding the default append mode, where each batch adds its rows.
 func Complete() Opt { return opt(func(c *cfg) { c.complete = true }) }
 
+// Update sets update output mode: each batch's rows replace the rows with
+// the same key (key returns a row's grouping key, such as its grouping
+// columns and window encoded), others are added. It overrides Complete.
+func Update[T any](key func(*T) string) Opt {
+	return opt(func(c *cfg) {
+		c.complete = false
+		c.key = func(row any) string { return key(row.(*T)) }
+	})
+}
+
 // Sink is an in-memory sink of rows of type T. It is safe for concurrent
 // use.
 type Sink[T any] struct {
@@ -40,6 +59,7 @@ type Sink[T any] struct {
 
 	mu      sync.Mutex
 	rows    []T
+	index   map[string]int // update mode: key → position in rows
 	latest  int64
 	batches int
 }
@@ -65,8 +85,8 @@ func (s *Sink[T]) Description() string {
 	return "MemorySink[" + s.cfg.name + "]"
 }
 
-// AddBatch adds the rows of batch batchID (append mode) or replaces all
-// rows with them (complete mode). A batch ID not newer than the latest
+// AddBatch adds the rows of batch batchID (append mode), replaces all
+// rows with them (complete mode) or upserts them by key (update mode). A batch ID not newer than the latest
 // added is skipped: it is a re-run of a batch the sink already holds. The
 // rows are copied.
 func (s *Sink[T]) AddBatch(ctx context.Context, batchID int64, rows []T) error {
@@ -81,9 +101,23 @@ func (s *Sink[T]) AddBatch(ctx context.Context, batchID int64, rows []T) error {
 	if batchID <= s.latest {
 		return nil
 	}
-	if s.cfg.complete {
+	switch {
+	case s.cfg.complete:
 		s.rows = append([]T(nil), rows...)
-	} else {
+	case s.cfg.key != nil:
+		if s.index == nil {
+			s.index = map[string]int{}
+		}
+		for i := range rows {
+			k := s.cfg.key(&rows[i])
+			if at, ok := s.index[k]; ok {
+				s.rows[at] = rows[i]
+				continue
+			}
+			s.index[k] = len(s.rows)
+			s.rows = append(s.rows, rows[i])
+		}
+	default:
 		s.rows = append(s.rows, rows...)
 	}
 	s.latest = batchID

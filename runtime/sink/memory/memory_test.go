@@ -68,6 +68,33 @@ func TestCompleteReplaces(t *testing.T) {
 	}
 }
 
+func TestUpdateUpsertsByKey(t *testing.T) {
+	ctx := context.Background()
+	s := memory.New[row](memory.Update(func(r *row) string { return r.Device }))
+	steps := []struct {
+		id   int64
+		rows []row
+		want []row
+	}{
+		{0, []row{{"a", 1}, {"b", 1}}, []row{{"a", 1}, {"b", 1}}},
+		// a changes in place, c is new and comes last.
+		{1, []row{{"c", 1}, {"a", 2}}, []row{{"a", 2}, {"b", 1}, {"c", 1}}},
+		// A re-run of batch 1 with other rows is skipped.
+		{1, []row{{"a", 99}}, []row{{"a", 2}, {"b", 1}, {"c", 1}}},
+		// Two rows of one key in a batch: the last wins.
+		{2, []row{{"b", 5}, {"b", 6}}, []row{{"a", 2}, {"b", 6}, {"c", 1}}},
+		{3, nil, []row{{"a", 2}, {"b", 6}, {"c", 1}}},
+	}
+	for _, st := range steps {
+		if err := s.AddBatch(ctx, st.id, st.rows); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(st.want, s.Rows()); diff != "" {
+			t.Errorf("after batch %d, rows (-want +got):\n%s", st.id, diff)
+		}
+	}
+}
+
 func TestAddBatchErrors(t *testing.T) {
 	s := memory.New[row]()
 	if err := s.AddBatch(context.Background(), -1, nil); err == nil {
