@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -25,7 +26,10 @@ type Local struct {
 	root string
 }
 
-var _ Storage = (*Local)(nil)
+var (
+	_ Storage = (*Local)(nil)
+	_ Opener  = (*Local)(nil)
+)
 
 // NewLocal returns a Local store rooted at dir. The directory is created on
 // the first write if it does not exist.
@@ -144,6 +148,19 @@ func (l *Local) Read(ctx context.Context, name string) ([]byte, error) {
 		return nil, fmt.Errorf("storage: read %s: %w", l.path(name), err)
 	}
 	return b, nil
+}
+
+// Open implements [Opener]: it opens the file of name, which keeps its
+// content for the reader even if it is replaced or deleted meanwhile.
+func (l *Local) Open(ctx context.Context, name string) (io.ReadCloser, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	f, err := os.Open(l.path(name))
+	if err != nil {
+		return nil, fmt.Errorf("storage: read %s: %w", l.path(name), err)
+	}
+	return f, nil
 }
 
 // Stat implements [Storage.Stat].

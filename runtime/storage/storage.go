@@ -10,8 +10,10 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"io/fs"
 	"time"
 )
@@ -63,6 +65,32 @@ type Storage interface {
 	Delete(ctx context.Context, name string) error
 	// URL returns a human-readable location of name for messages.
 	URL(name string) string
+}
+
+// Opener is an optional interface of a [Storage] that can stream an
+// object instead of reading it whole, so that a reader holds one buffer
+// and not the whole object in memory. [Local] implements it; use [Open]
+// to stream from any Storage.
+type Opener interface {
+	// Open opens name for reading from its start, or returns an error
+	// wrapping ErrNotExist. The caller closes the reader. Reading after
+	// the object was replaced or deleted gives either the old content or
+	// an error, never a mix of both (on local filesystems, where an open
+	// file keeps its content, the old content).
+	Open(ctx context.Context, name string) (io.ReadCloser, error)
+}
+
+// Open opens name of s for reading: through s's [Opener] when it has one,
+// or else by reading the object whole with Read.
+func Open(ctx context.Context, s Storage, name string) (io.ReadCloser, error) {
+	if o, ok := s.(Opener); ok {
+		return o.Open(ctx, name)
+	}
+	b, err := s.Read(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	return io.NopCloser(bytes.NewReader(b)), nil
 }
 
 // IsExist reports whether err says that a name is already taken.

@@ -39,3 +39,51 @@ func BenchmarkRead(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)*100000/b.Elapsed().Seconds(), "rows/s")
 }
+
+// BenchmarkReadEvents reads one batch of 200 files of 10,000 lines of the
+// events record of the end-to-end benchmark (bench/) each, as
+// {"time":1469501675,"action":"Open"}: the source's cost per row (open,
+// split, decode, callback) and its allocations per Read (B/op).
+func BenchmarkReadEvents(b *testing.B) {
+	const nFiles, perFile = 200, 10000
+	e := newEnv(b)
+	var sb strings.Builder
+	t := int64(1469501675)
+	for f := range nFiles {
+		sb.Reset()
+		for i := range perFile {
+			action := "Open"
+			if i%2 == 1 {
+				action = "Close"
+			}
+			fmt.Fprintf(&sb, `{"time":%d,"action":"%s"}`+"\n", t, action)
+			t++
+		}
+		e.write(fmt.Sprintf("events-%06d.json", f), sb.String(), f)
+	}
+	s, err := files.New(context.Background(), e.store, e.checkpoint(), 0, newEventDecoder,
+		files.Logger(discard), files.OnMalformed(files.FailMalformed))
+	if err != nil {
+		b.Fatal(err)
+	}
+	end, err := s.LatestOffset(context.Background(), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var size int64
+	b.ReportAllocs()
+	b.ResetTimer()
+	var n int64
+	for range b.N {
+		st, err := s.Read(context.Background(), nil, end, func(r *event, _ files.Origin) error {
+			n += int64(len(r.Action))
+			return nil
+		})
+		if err != nil || st.Rows != nFiles*perFile {
+			b.Fatal(st, err)
+		}
+		size = st.Bytes
+	}
+	b.SetBytes(size)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/(nFiles*perFile), "ns/row")
+}

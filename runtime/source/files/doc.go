@@ -5,8 +5,8 @@
 //
 // A Source watches one input root (a storage.Storage) for files whose
 // names, relative to the root, match a glob (default "*": the files at the
-// top of the root). Every trigger lists the root and picks the files not
-// seen before, ordered by modification time then name (newest first with
+// top of the root). Every trigger lists the root (under AvailableNow,
+// only the start does: see Listing) and picks the files not seen before, ordered by modification time then name (newest first with
 // LatestFirst), up to MaxFilesPerTrigger files and MaxBytesPerTrigger
 // bytes (at least one file). The picked files are written to the source
 // log in the query's checkpoint, sources/<i>/N (checkpoint.SourceLog, with
@@ -28,14 +28,39 @@
 //
 // # Complete files only
 //
-// A file is read whole the first time it is listed, so a writer must make
-// each file appear complete: write it under a hidden or temporary name
-// (".name", "_name", "name.tmp" or "name._COPYING_", all ignored) or in
-// another directory of the same filesystem, then rename it into place, as
-// Spark requires. A file is read into memory whole. Files and directories whose names start with "." or "_"
-// are never read, nor are names ending in ".tmp" or "._COPYING_". A file
+// A file is read once, whole, by the batch that first picks it, so a
+// writer must make each file appear complete: write it under a hidden or
+// temporary name (".name", "_name", "name.tmp" or "name._COPYING_", all
+// ignored) or in another directory of the same filesystem, then rename it
+// into place, as Spark requires. Files and directories whose names start
+// with "." or "_" are never read, nor are names ending in ".tmp" or "._COPYING_". A file
 // changed after it was read is not read again, nor is a new file with the
 // name of one read before (Spark's rule: names are the identity).
+//
+// # Reading
+//
+// Read streams each file through one buffer (256 KiB, reused from file
+// to file and from Read to Read) when the store implements
+// storage.Opener, as storage.Local does; other stores are read whole with
+// Storage.Read. Memory does not grow with the size of a file, only with
+// its longest line: the buffer doubles for a line longer than it (lines
+// of any length are read) and a buffer grown past 1 MiB is dropped after
+// its file. A line handed to the decoder is valid only during its Decode
+// or Header call: decoders copy what they keep (generated decoders copy
+// strings into their arena), and quarantined lines are copied.
+//
+// # Listing
+//
+// LatestOffset lists the root on every trigger (one ListFrom for a glob
+// whose only pattern is its last segment, one List of the glob's literal
+// directory prefix otherwise), so that new files are seen. Under
+// AvailableNow, PrepareAvailableNow lists the root once and, as in Spark,
+// every batch of the run is planned from that listing without listing
+// again; the lag metrics are measured against it too. Metrics never lists
+// the root when the process has listed it before: it uses the listing of
+// the LatestOffset of the trigger that planned the batch (or
+// PrepareAvailableNow's), and lists only for a batch re-run right after a
+// restart, before any listing.
 //
 // # Globs
 //

@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/streamgen/streamgen/runtime/quarantine"
+	"github.com/streamgen/streamgen/runtime/storage"
 	"github.com/streamgen/streamgen/runtime/streamimpl"
 )
 
@@ -109,14 +110,18 @@ func (e *headerError) Unwrap() error { return e.err }
 // Read reads the batch (start, end]: the files of those source-log
 // batches in order, each line decoded into a row handed to fn with its
 // origin. *row is reused: it is valid only during the call, so fn copies
-// the value (strings stay valid: they live in the decoder's arena). One
-// decoder is made per Read. When it implements streamimpl.HeaderDecoder,
-// each file's first non-empty line is its header (see the package
-// documentation). Malformed lines follow the OnMalformed policy;
-// quarantined ones are handed to the quarantine writer at the end, once
-// every row was handed to fn, as one quarantine.Batch keyed by the
-// query's ID, the source index and end's log offset. An error from fn
-// stops the Read and is returned as is.
+// the value (strings stay valid: they live in the decoder's arena, never
+// in Read's buffer). One decoder is made per Read. When it implements
+// streamimpl.HeaderDecoder, each file's first non-empty line is its
+// header (see the package documentation). Malformed lines follow the
+// OnMalformed policy; quarantined ones are handed to the quarantine
+// writer at the end, once every row was handed to fn, as one
+// quarantine.Batch keyed by the query's ID, the source index and end's
+// log offset. An error from fn stops the Read and is returned as is.
+//
+// Files are streamed through one buffer (see the package documentation,
+// "Reading"): the line handed to the decoder is only valid during its
+// Decode or Header call.
 func (s *Source[T]) Read(ctx context.Context, start, end json.RawMessage, fn func(row *T, origin Origin) error) (Stats, error) {
 	var st Stats
 	from, err := ParseOffset(start)
@@ -131,93 +136,125 @@ func (s *Source[T]) Read(ctx context.Context, start, end json.RawMessage, fn fun
 	if err != nil {
 		return st, err
 	}
-	dec := s.newDecoder()
-	hdec, hasHeader := any(dec).(streamimpl.HeaderDecoder)
-	var row T
-	var bad []quarantine.Record
+	r := batchReader[T]{s: s, fn: fn, st: &st, dec: s.newDecoder()}
+	r.hdec, r.hasHeader = any(r.dec).(streamimpl.HeaderDecoder)
+	defer func() { putBuf(r.lines.own) }()
 	for _, e := range entries {
-		data, err := s.store.Read(ctx, e.Path)
-		if err != nil {
-			if ctx.Err() != nil {
-				return st, ctx.Err()
-			}
-			return st, fmt.Errorf("files: read %s, listed in source-log batch %d: %w", s.store.URL(e.Path), e.BatchID, err)
-		}
-		st.Files++
-		st.Bytes += int64(len(data))
-		data, off := trimBOM(data)
-		line := 0
-		needHeader := hasHeader
-		var hdrErr *headerError
-		for len(data) > 0 {
-			line++
-			n := bytes.IndexByte(data, '\n')
-			var rec []byte
-			if n < 0 {
-				rec, data = data, nil
-			} else {
-				rec, data = data[:n], data[n+1:]
-			}
-			lineOff := off
-			off += int64(len(rec)) + 1
-			rec = bytes.TrimSuffix(rec, []byte{'\r'})
-			if len(bytes.TrimSpace(rec)) == 0 {
-				continue
-			}
-			if line&1023 == 0 && ctx.Err() != nil {
-				return st, ctx.Err()
-			}
-			if needHeader {
-				needHeader = false
-				if err := hdec.Header(rec); err != nil {
-					hdrErr = &headerError{line: line, err: err}
-				}
-				continue
-			}
-			var derr error
-			if hdrErr != nil {
-				derr = hdrErr
-			} else {
-				derr = dec.Decode(rec, &row)
-			}
-			if derr != nil {
-				st.Malformed++
-				switch s.cfg.malformed {
-				case FailMalformed:
-					if hdrErr != nil {
-						return st, &MalformedError{File: s.store.URL(e.Path), Line: hdrErr.line, Err: hdrErr}
-					}
-					return st, &MalformedError{File: s.store.URL(e.Path), Line: line, Err: derr}
-				case DropMalformed:
-					st.Dropped++
-				default:
-					st.Quarantined++
-					bad = append(bad, quarantine.Record{
-						Raw: bytes.Clone(rec), File: s.store.URL(e.Path), Line: line, Offset: lineOff, Err: derr.Error(),
-					})
-				}
-				continue
-			}
-			st.Rows++
-			if err := fn(&row, Origin{File: e.Path, Line: line, Offset: lineOff}); err != nil {
-				return st, err
-			}
+		if err := r.file(ctx, e); err != nil {
+			return st, err
 		}
 	}
-	if len(bad) > 0 {
-		err := s.cfg.quarantine.Write(ctx, quarantine.Batch{QueryID: s.queryID, Source: s.index, Version: to, Records: bad})
+	if len(r.bad) > 0 {
+		err := s.cfg.quarantine.Write(ctx, quarantine.Batch{QueryID: s.queryID, Source: s.index, Version: to, Records: r.bad})
 		if err != nil {
-			return st, fmt.Errorf("files: quarantine %d malformed lines of log batches (%d, %d]: %w", len(bad), from, to, err)
+			return st, fmt.Errorf("files: quarantine %d malformed lines of log batches (%d, %d]: %w", len(r.bad), from, to, err)
 		}
 	}
 	return st, nil
 }
 
-// trimBOM drops a UTF-8 byte-order mark and returns the offset of what
-// remains.
-func trimBOM(data []byte) ([]byte, int64) {
-	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
-		return data[3:], 3
-	}
-	return data, 0
+// batchReader is the state of one Read.
+type batchReader[T any] struct {
+	s         *Source[T]
+	fn        func(row *T, origin Origin) error
+	st        *Stats
+	dec       streamimpl.Decoder[T]
+	hdec      streamimpl.HeaderDecoder
+	hasHeader bool
+	lines     lineReader
+	row       T
+	bad       []quarantine.Record
 }
+
+// file reads the lines of one file.
+func (r *batchReader[T]) file(ctx context.Context, e FileEntry) error {
+	s, st := r.s, r.st
+	readErr := func(err error) error {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("files: read %s, listed in source-log batch %d: %w", s.store.URL(e.Path), e.BatchID, err)
+	}
+	lr := &r.lines
+	if o, ok := s.store.(storage.Opener); ok {
+		f, err := o.Open(ctx, e.Path)
+		if err != nil {
+			return readErr(err)
+		}
+		defer f.Close()
+		lr.reset(f)
+	} else {
+		data, err := s.store.Read(ctx, e.Path)
+		if err != nil {
+			return readErr(err)
+		}
+		lr.resetBytes(data)
+	}
+	st.Files++
+	defer func() { st.Bytes += lr.n; lr.release() }()
+	var off int64 // the offset of the next line
+	line := 0
+	needHeader := r.hasHeader
+	var hdrErr *headerError
+	for {
+		rec, ok, err := lr.next()
+		if err != nil {
+			return readErr(err)
+		}
+		if !ok {
+			return nil
+		}
+		line++
+		lineOff := off
+		off += int64(len(rec)) + 1
+		if line == 1 && bytes.HasPrefix(rec, bom) {
+			rec = rec[len(bom):]
+			lineOff += int64(len(bom))
+		}
+		rec = bytes.TrimSuffix(rec, []byte{'\r'})
+		if len(bytes.TrimSpace(rec)) == 0 {
+			continue
+		}
+		if line&1023 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if needHeader {
+			needHeader = false
+			if err := r.hdec.Header(rec); err != nil {
+				hdrErr = &headerError{line: line, err: err}
+			}
+			continue
+		}
+		var derr error
+		if hdrErr != nil {
+			derr = hdrErr
+		} else {
+			derr = r.dec.Decode(rec, &r.row)
+		}
+		if derr != nil {
+			st.Malformed++
+			switch s.cfg.malformed {
+			case FailMalformed:
+				if hdrErr != nil {
+					return &MalformedError{File: s.store.URL(e.Path), Line: hdrErr.line, Err: hdrErr}
+				}
+				return &MalformedError{File: s.store.URL(e.Path), Line: line, Err: derr}
+			case DropMalformed:
+				st.Dropped++
+			default:
+				st.Quarantined++
+				r.bad = append(r.bad, quarantine.Record{
+					Raw: bytes.Clone(rec), File: s.store.URL(e.Path), Line: line, Offset: lineOff, Err: derr.Error(),
+				})
+			}
+			continue
+		}
+		st.Rows++
+		if err := r.fn(&r.row, Origin{File: e.Path, Line: line, Offset: lineOff}); err != nil {
+			return err
+		}
+	}
+}
+
+// bom is the UTF-8 byte-order mark, skipped at the start of a file.
+var bom = []byte("\xef\xbb\xbf")

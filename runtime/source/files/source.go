@@ -53,15 +53,19 @@ type Source[T any] struct {
 	newest int64
 	// latest is the newest log batch, -1 when none.
 	latest int64
-	// snapshot is the listing fixed by PrepareAvailableNow, or nil.
+	// snapshot is the set of files fixed by PrepareAvailableNow, or nil;
+	// snapList is its listing, sorted by name, from which every batch
+	// after PrepareAvailableNow is planned without listing the root again.
 	snapshot map[string]bool
+	snapList []storage.FileInfo
 	// tooOld holds files already reported as skipped for their age.
 	tooOld map[string]bool
 	// cleaned is the newest log batch whose files were cleaned in this
 	// process, -1 before the first Commit.
 	cleaned int64
 	// listing is the latest listing of the candidate files, for the lag
-	// metrics; listed says there was one.
+	// metrics; listed says there was one. Under AvailableNow it is
+	// snapList.
 	listing []storage.FileInfo
 	listed  bool
 }
@@ -190,7 +194,8 @@ func encodeOffset(n int64) json.RawMessage {
 // new files within the read limit to the next source-log batch and
 // returns its offset, or returns start when there is no new file. A
 // pending log batch after start (written before a crash) is returned
-// again as it is.
+// again as it is. After PrepareAvailableNow it does not list the root:
+// it plans the batch from the listing PrepareAvailableNow recorded.
 func (s *Source[T]) LatestOffset(ctx context.Context, start json.RawMessage) (json.RawMessage, error) {
 	return s.latestOffset(ctx, start, true)
 }
@@ -215,12 +220,15 @@ func (s *Source[T]) latestOffset(ctx context.Context, start json.RawMessage, lim
 	case from < s.latest:
 		// Written by a run that stopped before logging the batch's
 		// offsets: read exactly those files now (listing the root only
-		// for the lag metrics).
-		all, err := s.candidates(ctx)
-		if err != nil {
-			return nil, err
+		// for the lag metrics, unless PrepareAvailableNow recorded the
+		// listing that the lag is measured against).
+		if s.snapshot == nil {
+			all, err := s.candidates(ctx)
+			if err != nil {
+				return nil, err
+			}
+			s.listing, s.listed = all, true
 		}
-		s.listing, s.listed = all, true
 		s.cfg.logger.Info("files: reusing pending source-log batch", "source", s.Description(), "logOffset", from+1)
 		return encodeOffset(from + 1), nil
 	}
@@ -267,13 +275,17 @@ func (s *Source[T]) candidates(ctx context.Context) ([]storage.FileInfo, error) 
 }
 
 // pick returns the next files to read, in order, within the read limits
-// when limit is set. s.mu is held.
+// when limit is set: from a new listing of the root, or after
+// PrepareAvailableNow from the listing it recorded. s.mu is held.
 func (s *Source[T]) pick(ctx context.Context, limit bool) ([]storage.FileInfo, error) {
-	all, err := s.candidates(ctx)
-	if err != nil {
-		return nil, err
+	all := s.snapList
+	if s.snapshot == nil {
+		var err error
+		if all, err = s.candidates(ctx); err != nil {
+			return nil, err
+		}
+		s.listing, s.listed = all, true
 	}
-	s.listing, s.listed = all, true
 	var fresh []storage.FileInfo
 	for _, f := range all {
 		if _, ok := s.seen[f.Name]; ok {
@@ -339,7 +351,11 @@ const (
 // end of the batch ending at end, from the latest listing of the root
 // (made by the batch's LatestOffset or PrepareAvailableNow, or by Metrics
 // itself when the process has not listed the root yet: a re-run batch
-// after a restart). numFilesBehindLatest and
+// after a restart). Metrics never lists the root when the process has
+// listed it: the engine calls it after the batch that the same trigger's
+// LatestOffset planned, whose listing is as fresh as a new one would be
+// for that batch (and under AvailableNow the listing is the one fixed at
+// the start). numFilesBehindLatest and
 // numBytesBehindLatest count and sum the sizes of the listed files that no
 // log batch up to end reads and that a later batch may read: files in
 // pending log batches after end, and new files that MaxFileAge does not
@@ -392,7 +408,9 @@ func compareInt(a, b int64) int {
 
 // PrepareAvailableNow implements stream.AvailableNowSource: it fixes the
 // files to read at those listed now; files that appear later are left for
-// the next run. Pending log batches are read as well.
+// the next run. Pending log batches are read as well. As in Spark, this
+// is the run's only listing of the root: every later LatestOffset plans
+// its batch from it, and Metrics measures the lag against it.
 func (s *Source[T]) PrepareAvailableNow(ctx context.Context, start json.RawMessage) error {
 	all, err := s.candidates(ctx)
 	if err != nil {
@@ -403,7 +421,7 @@ func (s *Source[T]) PrepareAvailableNow(ctx context.Context, start json.RawMessa
 		snap[f.Name] = true
 	}
 	s.mu.Lock()
-	s.snapshot = snap
+	s.snapshot, s.snapList = snap, all
 	s.listing, s.listed = all, true
 	s.mu.Unlock()
 	return nil
