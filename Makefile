@@ -35,7 +35,8 @@ interop:
 
 ## bench: throughput and latency benchmarks (figures go in README.md).
 ## The end-to-end benchmarks (./bench: decode, Parquet write, pipeline in
-## process and as a binary, 10M events in 5,000 files) run each stage once
+## process and as a binary, DuckDB one-thread baseline when make interop-setup
+## installed it; 10M events in 5,000 files) run each stage once
 ## (an iteration is seconds long); STREAMGEN_BENCH_RSS_BYTES=1G adds the
 ## peak-RSS run over 1 GB of input.
 bench:

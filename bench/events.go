@@ -20,7 +20,7 @@
 //
 // Each figure is reported as rows/s, MB/s (of JSON input, for every stage,
 // so they line up), rows/s/core (rows per CPU second: user+sys) and, for
-// the runs of the binary, peak-RSS-MB (the child's ru_maxrss).
+// the runs of the binary, peak-RSS-MB (the child's VmHWM, sampled from /proc).
 package bench
 
 import (

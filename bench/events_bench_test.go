@@ -30,11 +30,6 @@ import (
 const (
 	defaultRows  = 10_000_000
 	defaultFiles = 5_000
-	// batchFiles is the spec's maxFilesPerTrigger
-	// (generated_test/events_delta/streamgen.yaml): the Parquet-only
-	// benchmark writes the rows in batches of as many files, as the sink
-	// does.
-	batchFiles = 500
 	seed       = 20160729
 )
 
@@ -246,7 +241,8 @@ func BenchmarkEvents(b *testing.B) {
 	b.Run("parquet", func(b *testing.B) {
 		b.StopTimer()
 		rs := decodedRows(b, d)
-		per := int(d.Rows/int64(d.Files)) * batchFiles
+		// One batch, as the available-now pipeline writes it.
+		per := len(rs)
 		schema := eventstodelta.EventDeltaSchema()
 		var runs []measure
 		for range b.N {
@@ -306,6 +302,63 @@ func BenchmarkEvents(b *testing.B) {
 		}
 		report(b, runs, d.Rows, d.Bytes)
 	})
+	b.Run("duckdb", func(b *testing.B) {
+		b.StopTimer()
+		node, modules := duckDB(b)
+		var runs []measure
+		for range b.N {
+			runs = append(runs, runDuckDB(b, node, modules, d))
+		}
+		report(b, runs, d.Rows, d.Bytes)
+	})
+}
+
+// duckDB returns the node binary and the node_modules directory holding
+// @duckdb/node-api (make interop-setup installs it), or skips.
+func duckDB(b *testing.B) (node, modules string) {
+	b.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		b.Skip("no node: the DuckDB baseline needs Node.js and make interop-setup")
+	}
+	modules, err = filepath.Abs(filepath.Join("..", "runtime", "delta", "interop", "duckdb", "node_modules"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(modules, "@duckdb", "node-api")); err != nil {
+		b.Skip("no @duckdb/node-api: run make interop-setup for the DuckDB baseline")
+	}
+	return node, modules
+}
+
+// runDuckDB runs the baseline on d: DuckDB on one thread, COPY
+// (SELECT * FROM read_json(…)) TO a zstd Parquet file, checks the row
+// count and returns the child's wall and CPU time (node's startup
+// included, some 50 ms).
+func runDuckDB(b *testing.B, node, modules string, d Dataset) measure {
+	b.Helper()
+	dir := tempDir(b, "duckdb-*")
+	defer os.RemoveAll(dir)
+	out := filepath.Join(dir, "out.parquet")
+	cmd := exec.Command(node, "duckdb_copy.mjs", modules, filepath.Join(d.Dir, "*.json"), out)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	b.StartTimer()
+	t0 := time.Now()
+	err := cmd.Run()
+	wall := time.Since(t0)
+	b.StopTimer()
+	if err != nil {
+		b.Fatalf("duckdb: %v\n%s", err, stderr.Bytes())
+	}
+	if n, err := strconv.ParseInt(strings.TrimSpace(stdout.String()), 10, 64); err != nil || n != d.Rows {
+		b.Fatalf("duckdb wrote %q rows, want %d", stdout.String(), d.Rows)
+	}
+	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	if !ok {
+		b.Fatal("no rusage")
+	}
+	return measure{wall: wall, cpu: RusageCPU(ru)}
 }
 
 // BenchmarkEventsRSS runs the generated binary over a dataset of
@@ -396,7 +449,16 @@ func runBinary(b *testing.B, bin string, d Dataset) measure {
 	cmd.Stderr = &stderr
 	b.StartTimer()
 	t0 := time.Now()
-	err := cmd.Run()
+	err := cmd.Start()
+	var hwm int64
+	if err == nil {
+		done := make(chan struct{})
+		sampled := make(chan int64)
+		go func() { sampled <- sampleHWM(cmd.Process.Pid, done) }()
+		err = cmd.Wait()
+		close(done)
+		hwm = <-sampled
+	}
 	wall := time.Since(t0)
 	b.StopTimer()
 	if err != nil {
@@ -407,9 +469,12 @@ func runBinary(b *testing.B, bin string, d Dataset) measure {
 		b.Fatal("no rusage")
 	}
 	checkTable(b, table, d.Rows)
-	rss := int64(ru.Maxrss) // KiB on Linux
-	if runtime.GOOS == "darwin" {
-		rss /= 1024
+	rss := hwm
+	if rss == 0 { // no /proc: ru_maxrss, an upper bound (see sampleHWM)
+		rss = int64(ru.Maxrss) // KiB on Linux
+		if runtime.GOOS == "darwin" {
+			rss /= 1024
+		}
 	}
 	return measure{wall: wall, cpu: RusageCPU(ru), rssKiB: rss}
 }
@@ -457,5 +522,36 @@ func checkTable(b *testing.B, dir string, want int64) {
 	}
 	if got != want {
 		b.Fatalf("table %s holds %d rows in %d files, want %d", dir, got, len(snap.Files), want)
+	}
+}
+
+// sampleHWM polls the VmHWM line of /proc/<pid>/status (the peak resident
+// set of the process's address space since its exec) every millisecond
+// until done is closed, and returns the largest value in KiB, or 0 when
+// /proc cannot be read. The child's ru_maxrss cannot be used: Linux folds
+// the address space the child had before exec, the benchmark process's
+// own (vfork shares it), into ru_maxrss, so it reports the test's memory.
+// A peak in the last millisecond before exit may be missed.
+func sampleHWM(pid int, done <-chan struct{}) int64 {
+	path := fmt.Sprintf("/proc/%d/status", pid)
+	var peak int64
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for {
+		if data, err := os.ReadFile(path); err == nil {
+			for _, line := range strings.Split(string(data), "\n") {
+				if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+					var kib int64
+					if _, err := fmt.Sscanf(strings.TrimSpace(v), "%d kB", &kib); err == nil {
+						peak = max(peak, kib)
+					}
+				}
+			}
+		}
+		select {
+		case <-done:
+			return peak
+		case <-tick.C:
+		}
 	}
 }

@@ -111,7 +111,6 @@ func NewEventsToDelta(ctx context.Context, cfg EventsToDeltaConfig) (*stream.Que
 			return NewEventDecoder()
 		},
 		files.Logger(logger),
-		files.MaxFilesPerTrigger(500),
 		files.MaxFileAge(168*time.Hour),
 		files.OnMalformed(files.QuarantineMalformed),
 		files.QuarantineTo(quarantine.NewDelta(delta.Open(qStore), quarantine.Logger(logger))),
