@@ -30,7 +30,7 @@ import (
 const (
 	defaultRows  = 10_000_000
 	defaultFiles = 5_000
-	seed       = 20160729
+	seed         = 20160729
 )
 
 var (
