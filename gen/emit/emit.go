@@ -54,6 +54,7 @@ var importNames = []struct{ path, name string }{
 	{"github.com/streamgen/streamgen/runtime/monitor", "monitor"},
 	{"github.com/streamgen/streamgen/runtime/command", "command"},
 	{"github.com/streamgen/streamgen/runtime/quarantine", "quarantine"},
+	{"github.com/streamgen/streamgen/runtime/aggregate", "aggregate"},
 	{"encoding/json", "json"},
 	{"flag", "flag"},
 	{"log/slog", "slog"},

@@ -20,6 +20,8 @@ const (
 	checkpointPath = "github.com/streamgen/streamgen/runtime/checkpoint"
 	commandPath    = "github.com/streamgen/streamgen/runtime/command"
 	quarantinePath = "github.com/streamgen/streamgen/runtime/quarantine"
+	aggregatePath  = "github.com/streamgen/streamgen/runtime/aggregate"
+	statePath      = "github.com/streamgen/streamgen/runtime/state"
 	consolePath    = "github.com/streamgen/streamgen/runtime/sink/console"
 	contextPath    = "context"
 	deltasinkPath  = "github.com/streamgen/streamgen/runtime/sink/deltasink"
@@ -66,6 +68,10 @@ func pipelineFile(jf *jen.File, p *plan.Plan) {
 	if r.SinkRow != "" {
 		jf.Line()
 		jf.Add(sinkRowType(r))
+	}
+	for _, c := range resultFuncs(r) {
+		jf.Line()
+		jf.Add(c)
 	}
 	if streams(pl) {
 		jf.Line()
@@ -157,7 +163,7 @@ func defaultConfig(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 	case ir.SinkDelta:
 		vals[jen.Id("SinkPath")] = jen.Lit(pl.Sink.Delta.Path)
 	case ir.SinkMemory:
-		vals[jen.Id("Sink")] = jen.Qual(memoryPath, "New").Types(outputType(r)).Call(jen.Qual(memoryPath, "Name").Call(jen.Lit(memoryName(pl))))
+		vals[jen.Id("Sink")] = newMemorySink(r, pl)
 	}
 	if pl.Checkpoint != "" {
 		vals[jen.Id("CheckpointPath")] = jen.Lit(pl.Checkpoint)
@@ -167,6 +173,19 @@ func defaultConfig(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 		Func().Id(r.DefaultConfig).Params().Id(r.Config).Block(
 		jen.Return(jen.Id(r.Config).Values(vals)),
 	)
+}
+
+// newMemorySink emits the memory sink of the spec, in its output mode:
+// memory.New[T](memory.Name("n"), memory.Complete()), …
+func newMemorySink(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
+	opts := []jen.Code{jen.Qual(memoryPath, "Name").Call(jen.Lit(memoryName(pl)))}
+	switch {
+	case pl.Sink.OutputMode == ir.Complete:
+		opts = append(opts, jen.Qual(memoryPath, "Complete").Call())
+	case r.ResultKey != "":
+		opts = append(opts, jen.Qual(memoryPath, "Update").Call(jen.Id(r.ResultKey)))
+	}
+	return jen.Qual(memoryPath, "New").Types(outputType(r)).Call(opts...)
 }
 
 func memoryName(pl *ir.Pipeline) string {
@@ -241,6 +260,7 @@ func newPipeline(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 	}
 	add(sourceCode(r, pl)...)
 	add(sinkCode(r, pl)...)
+	add(aggOperatorCode(r, pl)...)
 	add(runnerCode(r, pl))
 	add(jen.Return(jen.Qual(streamPath, "NewQuery").Call(
 		jen.Id("cp"),
@@ -251,15 +271,24 @@ func newPipeline(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 		jen.Qual(streamPath, "Logger").Call(jen.Id("logger")),
 		jen.Qual(streamPath, "SinkDescription").Call(sinkDescription(r, pl)),
 		jen.Qual(streamPath, "Listeners").Call(jen.Id("listeners").Op("...")),
+		watermarkOpt(r),
 		jen.Line(),
 	)))
 	text := fmt.Sprintf("%s returns the %s query, not started: the files of cfg.SourcePath decoded as %s", r.New, pl.Name, r.Source.GoName)
 	if len(r.Steps) > 0 {
 		text += fmt.Sprintf(", through the spec's steps (%s)", r.Row)
 	}
+	if a := r.Agg; a != nil {
+		text += fmt.Sprintf(", aggregated by %s into %s state kept in the checkpoint (state/0/0), the results emitted as %s rows in %s mode", a.Key, a.State, r.Output.GoName, outputMode(pl))
+	}
 	switch pl.Sink.Kind {
 	case ir.SinkDelta:
-		text += fmt.Sprintf(", appended as %s rows to the Delta table at cfg.SinkPath, exactly once per batch", r.Output.GoName)
+		verb := map[string]string{"append": "appended", "complete": "replacing the contents of", "update": "merged by key into"}[outputMode(pl)]
+		if r.Agg != nil {
+			text += fmt.Sprintf(", %s the Delta table at cfg.SinkPath, exactly once per batch", verb)
+		} else {
+			text += fmt.Sprintf(", appended as %s rows to the Delta table at cfg.SinkPath, exactly once per batch", r.Output.GoName)
+		}
 	case ir.SinkMemory:
 		text += fmt.Sprintf(", added as %s rows to cfg.Sink", r.Output.GoName)
 	case ir.SinkConsole:
@@ -424,11 +453,21 @@ func sinkCode(r *plan.Runnable, pl *ir.Pipeline) []jen.Code {
 		return nil // the runner calls r.ForeachBatch
 	case ir.SinkDelta:
 		d := pl.Sink.Delta
+		mode := map[ir.OutputMode]string{ir.Complete: "Complete", ir.Update: "Update"}[pl.Sink.OutputMode]
+		if mode == "" {
+			mode = "Append"
+		}
 		args := []jen.Code{
 			jen.Qual(deltaPath, "Open").Call(jen.Id("sinkStore")),
 			jen.Id(r.Output.DeltaSchemaFunc).Call(),
-			jen.Qual(deltasinkPath, "OutputMode").Call(jen.Qual(deltasinkPath, "Append")),
+			jen.Qual(deltasinkPath, "OutputMode").Call(jen.Qual(deltasinkPath, mode)),
 			jen.Qual(deltasinkPath, "Logger").Call(jen.Id("logger")),
+		}
+		if r.ResultRow != "" {
+			args = append(args,
+				jen.Qual(deltasinkPath, "KeyColumns").Call(keyColumns(r)...),
+				jen.Qual(deltasinkPath, "ToRow").Call(jen.Id(r.ResultRow)),
+			)
 		}
 		if r.SinkRow != "" {
 			var cols []jen.Code
@@ -457,7 +496,7 @@ func sinkCode(r *plan.Runnable, pl *ir.Pipeline) []jen.Code {
 		return []jen.Code{
 			jen.Id("sink").Op(":=").Id("cfg").Dot("Sink"),
 			jen.If(jen.Id("sink").Op("==").Nil()).Block(
-				jen.Id("sink").Op("=").Qual(memoryPath, "New").Types(out).Call(jen.Qual(memoryPath, "Name").Call(jen.Lit(memoryName(pl)))),
+				jen.Id("sink").Op("=").Add(newMemorySink(r, pl)),
 			),
 		}
 	}
@@ -486,6 +525,9 @@ func sinkCode(r *plan.Runnable, pl *ir.Pipeline) []jen.Code {
 //		return stream.BatchResult{NumInputRows: stats.Rows, NumOutputRows: int64(len(rows))}, nil
 //	}
 func runnerCode(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
+	if r.Agg != nil {
+		return aggRunnerCode(r, pl)
+	}
 	// asSink converts a row to the sink's type: the same struct with
 	// other Parquet tags when the table is partitioned.
 	asSink := func(v jen.Code) jen.Code {
@@ -593,7 +635,7 @@ const chunkRowsConst = "sinkChunkRows"
 // reads them (a Delta sink in append mode) instead of collecting the
 // batch.
 func streams(pl *ir.Pipeline) bool {
-	return pl.Sink.Kind == ir.SinkDelta && (pl.Sink.OutputMode == ir.Append || pl.Sink.OutputMode == "")
+	return pl.Aggregation == nil && pl.Sink.Kind == ir.SinkDelta && (pl.Sink.OutputMode == ir.Append || pl.Sink.OutputMode == "")
 }
 
 // rowFunc emits the function applying every step to a source row:
@@ -612,7 +654,7 @@ func rowFunc(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 	if len(r.Steps) == 0 {
 		return jen.Null()
 	}
-	out := outputType(r)
+	out := jen.Id(r.RowOut.GoName)
 	maps := hasMap(r)
 	ret := func(vals ...jen.Code) jen.Code {
 		if maps && len(vals) == 2 {
@@ -639,11 +681,15 @@ func rowFunc(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 		cur, val = jen.Op("&").Id(v), jen.Id(v)
 	}
 	body = append(body, ret(val, jen.True()))
-	text := fmt.Sprintf("%s applies the steps of the %s pipeline to r: it returns the row reaching the sink, or false when a where step drops r.", r.Row, pl.Name)
+	reaching := "the sink"
+	if r.Agg != nil {
+		reaching = "the aggregation"
+	}
+	text := fmt.Sprintf("%s applies the steps of the %s pipeline to r: it returns the row reaching %s, or false when a where step drops r.", r.Row, pl.Name, reaching)
 	params := []jen.Code{jen.Id("r").Op("*").Id(r.Source.GoName)}
 	results := []jen.Code{out, jen.Bool()}
 	if maps {
-		text = fmt.Sprintf("%s applies the steps of the %s pipeline to r: it returns the row reaching the sink, false when a where step drops r, or the error of a map step's function (which stops the query).", r.Row, pl.Name)
+		text = fmt.Sprintf("%s applies the steps of the %s pipeline to r: it returns the row reaching %s, false when a where step drops r, or the error of a map step's function (which stops the query).", r.Row, pl.Name, reaching)
 		params = append([]jen.Code{jen.Id("ctx").Qual(contextPath, "Context")}, params...)
 		results = append(results, jen.Error())
 	}
@@ -1096,3 +1142,266 @@ func exprCode(e *ir.Expr) jen.Code {
 
 // oneLine folds an expression's text onto one line for a comment.
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// keyColumns lists the result columns that make up an aggregation's
+// grouping key: its keys, then the window's bounds.
+func keyColumns(r *plan.Runnable) []jen.Code {
+	var cols []jen.Code
+	for _, k := range r.Agg.Keys {
+		cols = append(cols, jen.Lit(k.Field.IR.Name))
+	}
+	if r.Agg.WindowStart != nil {
+		cols = append(cols, jen.Lit(r.Agg.WindowStart.IR.Name), jen.Lit(r.Agg.WindowEnd.IR.Name))
+	}
+	return cols
+}
+
+// watermarkOpt emits stream.WatermarkDelay(d) when the pipeline has a
+// watermark.
+func watermarkOpt(r *plan.Runnable) jen.Code {
+	if r.Watermark == nil {
+		return jen.Null()
+	}
+	return jen.Qual(streamPath, "WatermarkDelay").Call(durationCode(r.WatermarkDelay))
+}
+
+// aggOperatorCode emits the aggregation operator over the checkpoint's
+// state directory:
+//
+//	agg, err := aggregate.New[ActionCountsKey, ActionCountsState](
+//		state.Sub(cp.Storage(), state.Dir(0, 0)),
+//		aggregate.Config[ActionCountsKey]{…},
+//	)
+func aggOperatorCode(r *plan.Runnable, pl *ir.Pipeline) []jen.Code {
+	a := r.Agg
+	if a == nil {
+		return nil
+	}
+	mode := map[ir.OutputMode]string{ir.Complete: "Complete", ir.Update: "Update"}[pl.Sink.OutputMode]
+	if mode == "" {
+		mode = "Append"
+	}
+	cfg := jen.Dict{
+		jen.Id("Mode"):      jen.Qual(aggregatePath, mode),
+		jen.Id("Watermark"): jen.Lit(r.Watermark != nil),
+		jen.Id("Fingerprint"): jen.Qual(fmtPath, "Sprintf").Call(jen.Lit("%s %s v%d"), jen.Lit(a.Key+"/"+a.State),
+			jen.Id(a.Result.FingerprintConst), jen.Id(a.Version)),
+		jen.Id("Retain"): jen.Int64().Call(jen.Id("cp").Dot("MinBatchesToRetain").Call()),
+	}
+	if a.WindowEnd != nil {
+		cfg[jen.Id("WindowEnd")] = jen.Func().Params(jen.Id("k").Op("*").Id(a.Key)).Qual(timePath, "Time").Block(
+			jen.Return(jen.Id("k").Dot(a.WindowEnd.GoName)),
+		)
+	}
+	return []jen.Code{
+		jen.List(jen.Id("agg"), jen.Err()).Op(":=").Qual(aggregatePath, "New").Types(jen.Id(a.Key), jen.Id(a.State)).Call(
+			jen.Line().Qual(statePath, "Sub").Call(jen.Id("cp").Dot("Storage").Call(), jen.Qual(statePath, "Dir").Call(jen.Lit(0), jen.Lit(0))),
+			jen.Line().Qual(aggregatePath, "Config").Types(jen.Id(a.Key)).Values(cfg),
+			jen.Line(),
+		),
+		wrapErr(pl, "state"),
+	}
+}
+
+// aggRunnerCode emits the stream.Runner of an aggregation: the rows fold
+// into the operator's state, then the output mode's results go to the
+// sink.
+//
+//	run := func(ctx context.Context, b *stream.Batch) (stream.BatchResult, error) {
+//		if err := agg.Begin(ctx, b); err != nil {…}
+//		var maxEventTime time.Time
+//		stats, err := src.Read(ctx, b.Start[0], b.End[0], func(r *Event, _ files.Origin) error {
+//			in, ok := actionCountsRow(r)
+//			…
+//			if agg.Late(in.Time) { return nil }
+//			if k, ok := ActionCountsKeyOf(&in); ok {
+//				agg.State(k).Add(&in)
+//			}
+//			return nil
+//		})
+//		var rows []ActionCountsResult
+//		progress, err := agg.Finish(ctx, func(k *ActionCountsKey, s *ActionCountsState) {
+//			rows = append(rows, s.Result(k))
+//		})
+//		if err := sink.AddBatch(ctx, b.QueryID, b.ID, rows); err != nil {…}
+//		return stream.BatchResult{…, MaxEventTime: maxEventTime, StateOperators: …}, nil
+//	}
+func aggRunnerCode(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
+	a := r.Agg
+	fail := jen.Return(jen.Qual(streamPath, "BatchResult").Values(), jen.Err())
+	in := jen.Id("r") // *RowOut
+	var fold []jen.Code
+	switch {
+	case len(r.Steps) == 0:
+	case hasMap(r):
+		onErr := jen.Return(jen.Err())
+		if pl.Source.OnMalformed == ir.Drop {
+			onErr = jen.Id("logger").Dot("Warn").Call(jen.Lit("dropping a row whose map function failed"),
+				jen.Lit("file"), jen.Id("o").Dot("File"), jen.Lit("line"), jen.Id("o").Dot("Line"), jen.Lit("err"), jen.Err()).Line().
+				Return(jen.Nil())
+		}
+		fold = append(fold,
+			jen.List(jen.Id("row"), jen.Id("ok"), jen.Err()).Op(":=").Id(r.Row).Call(jen.Id("ctx"), jen.Id("r")),
+			jen.If(jen.Err().Op("!=").Nil()).Block(onErr),
+			jen.If(jen.Op("!").Id("ok")).Block(jen.Return(jen.Nil())),
+		)
+		in = jen.Op("&").Id("row")
+	default:
+		fold = append(fold,
+			jen.List(jen.Id("row"), jen.Id("ok")).Op(":=").Id(r.Row).Call(jen.Id("r")),
+			jen.If(jen.Op("!").Id("ok")).Block(jen.Return(jen.Nil())),
+		)
+		in = jen.Op("&").Id("row")
+	}
+	field := func(f *plan.Field) *jen.Statement {
+		if len(r.Steps) == 0 {
+			return jen.Id("r").Dot(f.GoName)
+		}
+		return jen.Id("row").Dot(f.GoName)
+	}
+	if w := r.Watermark; w != nil {
+		t := field(w)
+		track := []jen.Code{
+			jen.If(jen.Id("t").Dot("After").Call(jen.Id("maxEventTime"))).Block(jen.Id("maxEventTime").Op("=").Id("t")),
+			jen.If(jen.Id("agg").Dot("Late").Call(jen.Id("t"))).Block(jen.Return(jen.Nil())),
+		}
+		if w.Pointer {
+			// A null event time is never late and moves nothing.
+			fold = append(fold, jen.If(t.Clone().Op("!=").Nil()).Block(append([]jen.Code{jen.Id("t").Op(":=").Op("*").Add(t)}, track...)...))
+		} else {
+			fold = append(fold, jen.Id("t").Op(":=").Add(t))
+			fold = append(fold, track...)
+		}
+	}
+	if sliding(r) {
+		fold = append(fold,
+			jen.Id("keys").Op("=").Id(a.KeyOf).Call(jen.Id("keys").Index(jen.Empty(), jen.Lit(0)), in),
+			jen.For(jen.List(jen.Id("_"), jen.Id("k")).Op(":=").Range().Id("keys")).Block(
+				jen.Id("agg").Dot("State").Call(jen.Id("k")).Dot("Add").Call(in),
+			),
+		)
+	} else {
+		fold = append(fold, jen.If(jen.List(jen.Id("k"), jen.Id("ok")).Op(":=").Id(a.KeyOf).Call(in), jen.Id("ok")).Block(
+			jen.Id("agg").Dot("State").Call(jen.Id("k")).Dot("Add").Call(in),
+		))
+	}
+	fold = append(fold, jen.Return(jen.Nil()))
+	origin := "_"
+	if hasMap(r) && pl.Source.OnMalformed == ir.Drop {
+		origin = "o"
+	}
+
+	body := []jen.Code{
+		jen.If(jen.Err().Op(":=").Id("agg").Dot("Begin").Call(jen.Id("ctx"), jen.Id("b")), jen.Err().Op("!=").Nil()).Block(fail),
+	}
+	if r.Watermark != nil {
+		body = append(body, jen.Var().Id("maxEventTime").Qual(timePath, "Time"))
+	}
+	if sliding(r) {
+		body = append(body, jen.Var().Id("keys").Index().Id(a.Key))
+	}
+	body = append(body,
+		jen.List(jen.Id("stats"), jen.Err()).Op(":=").Id("src").Dot("Read").Call(
+			jen.Id("ctx"), jen.Id("b").Dot("Start").Index(jen.Lit(0)), jen.Id("b").Dot("End").Index(jen.Lit(0)),
+			jen.Func().Params(jen.Id("r").Op("*").Id(r.Source.GoName), jen.Id(origin).Qual(filesPath, "Origin")).Error().Block(fold...),
+		),
+		jen.If(jen.Err().Op("!=").Nil()).Block(fail),
+		jen.Var().Id("rows").Index().Id(r.Output.GoName),
+		jen.List(jen.Id("progress"), jen.Err()).Op(":=").Id("agg").Dot("Finish").Call(jen.Id("ctx"),
+			jen.Func().Params(jen.Id("k").Op("*").Id(a.Key), jen.Id("s").Op("*").Id(a.State)).Block(
+				jen.Id("rows").Op("=").Append(jen.Id("rows"), jen.Id("s").Dot("Result").Call(jen.Id("k"))),
+			)),
+		jen.If(jen.Err().Op("!=").Nil()).Block(fail),
+	)
+	addArgs := []jen.Code{jen.Id("ctx")}
+	if pl.Sink.Kind == ir.SinkDelta {
+		addArgs = append(addArgs, jen.Id("b").Dot("QueryID"))
+	}
+	addArgs = append(addArgs, jen.Id("b").Dot("ID"), jen.Id("rows"))
+	add := jen.Id("sink").Dot("AddBatch").Call(addArgs...)
+	if r.ForeachBatch != "" {
+		add = jen.Id(r.ForeachBatch).Call(addArgs...)
+	}
+	body = append(body, jen.If(jen.Err().Op(":=").Add(add), jen.Err().Op("!=").Nil()).Block(fail))
+	result := jen.Dict{
+		jen.Id("NumInputRows"):   jen.Id("stats").Dot("Rows"),
+		jen.Id("NumOutputRows"):  jen.Int64().Call(jen.Len(jen.Id("rows"))),
+		jen.Id("SourceMetrics"):  jen.Index().Map(jen.String()).String().Values(jen.Id("stats").Dot("Metrics").Call()),
+		jen.Id("StateOperators"): jen.Index().Qual(streamPath, "StateOperatorProgress").Values(jen.Id("progress")),
+	}
+	if r.Watermark != nil {
+		result[jen.Id("MaxEventTime")] = jen.Id("maxEventTime")
+	}
+	if pl.Sink.Kind == ir.SinkDelta {
+		result[jen.Id("SinkMetrics")] = jen.Id("sink").Dot("Metrics").Call()
+	}
+	body = append(body, jen.Return(jen.Qual(streamPath, "BatchResult").Values(result), jen.Nil()))
+	return jen.Id("run").Op(":=").Func().Params(jen.Id("ctx").Qual(contextPath, "Context"), jen.Id("b").Op("*").Qual(streamPath, "Batch")).
+		Params(jen.Qual(streamPath, "BatchResult"), jen.Error()).Block(body...)
+}
+
+// resultFuncs emits what an update-mode sink needs of a result: its
+// delta.Row (Delta) or its key as a string (memory).
+//
+//	// actionCountsResultRow returns r as a delta.Row in the order of
+//	// ActionCountsResultDeltaSchema.
+//	func actionCountsResultRow(r *ActionCountsResult) delta.Row {
+//		return delta.Row{string(r.Action), r.WindowStart, r.WindowEnd, r.Count}
+//	}
+func resultFuncs(r *plan.Runnable) []jen.Code {
+	var out []jen.Code
+	res := r.Output
+	if r.ResultRow != "" {
+		var body []jen.Code
+		body = append(body, jen.Id("row").Op(":=").Make(jen.Qual(deltaPath, "Row"), jen.Lit(len(res.Fields))))
+		for i, f := range res.Fields {
+			v := jen.Id("r").Dot(f.GoName)
+			conv := func(v jen.Code) jen.Code {
+				if f.Type.Kind == plan.GoEnum {
+					return jen.String().Call(v)
+				}
+				return v
+			}
+			if f.Pointer {
+				body = append(body, jen.If(v.Clone().Op("!=").Nil()).Block(
+					jen.Id("row").Index(jen.Lit(i)).Op("=").Add(conv(jen.Op("*").Add(v))),
+				))
+				continue
+			}
+			body = append(body, jen.Id("row").Index(jen.Lit(i)).Op("=").Add(conv(v)))
+		}
+		body = append(body, jen.Return(jen.Id("row")))
+		out = append(out, jen.Add(doc(wrap(fmt.Sprintf("%s returns r as a delta.Row in the order of %s (null for a nil field).", r.ResultRow, res.DeltaSchemaFunc)))).Line().
+			Func().Id(r.ResultRow).Params(jen.Id("r").Op("*").Id(res.GoName)).Qual(deltaPath, "Row").Block(body...))
+	}
+	if r.ResultKey != "" {
+		vals := jen.Dict{}
+		for _, k := range r.Agg.Keys {
+			vals[jen.Id(k.Field.GoName)] = jen.Id("r").Dot(k.Field.GoName)
+		}
+		if r.Agg.WindowStart != nil {
+			vals[jen.Id(r.Agg.WindowStart.GoName)] = jen.Id("r").Dot(r.Agg.WindowStart.GoName)
+			vals[jen.Id(r.Agg.WindowEnd.GoName)] = jen.Id("r").Dot(r.Agg.WindowEnd.GoName)
+		}
+		out = append(out, jen.Add(doc(wrap(fmt.Sprintf("%s returns r's grouping key (keys and window) as a string: the key of the memory sink's update mode.", r.ResultKey)))).Line().
+			Func().Id(r.ResultKey).Params(jen.Id("r").Op("*").Id(res.GoName)).String().Block(
+			jen.Id("k").Op(":=").Id(r.Agg.Key).Values(vals),
+			jen.Return(jen.String().Call(jen.Id("k").Dot("AppendBinary").Call(jen.Nil()))),
+		))
+	}
+	return out
+}
+
+// sliding reports whether the aggregation's window is sliding: a row
+// belongs to several windows (<P>KeysOf).
+func sliding(r *plan.Runnable) bool {
+	return r.Agg.IR.Window != nil && r.Agg.IR.Window.Kind == ir.Sliding
+}
+
+// outputMode is the sink's output mode, "append" by default.
+func outputMode(pl *ir.Pipeline) string {
+	if pl.Sink.OutputMode == "" {
+		return string(ir.Append)
+	}
+	return string(pl.Sink.OutputMode)
+}

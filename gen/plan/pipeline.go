@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/streamgen/streamgen/gen/internal/naming"
 	"github.com/streamgen/streamgen/gen/ir"
@@ -77,6 +78,20 @@ type Runnable struct {
 	// fields in partitionBy order.
 	SinkRow, PartitionValues string
 	Partition                []*Field
+	// RowOut is the record the row function returns: the last step's
+	// output (the source record without steps). It is Output, except for
+	// an aggregation, whose input it is.
+	RowOut *Record
+	// Agg is the aggregation, nil for a stateless pipeline; Watermark
+	// the event-time field of the watermark step in RowOut (nil without
+	// one) and WatermarkDelay its delay. ResultRow names the function
+	// converting a result to a delta.Row (update mode into Delta) and
+	// ResultKey the one giving a result's grouping key as a string
+	// (update mode into memory); "" when not needed.
+	Agg                  *Aggregation
+	Watermark            *Field
+	WatermarkDelay       time.Duration
+	ResultRow, ResultKey string
 }
 
 // RunStep is one where, select or map step of a runnable pipeline.
@@ -210,6 +225,36 @@ func (b *builder) planRunnable(p *Plan) {
 		b.claim(rs.Func, o)
 		r.Steps = append(r.Steps, rs)
 	}
+	r.RowOut = r.Source
+	if n := len(r.Steps); n > 0 {
+		r.RowOut = r.Steps[n-1].Out
+	}
+	if pl.Aggregation != nil {
+		a := p.Aggregation
+		if a == nil || a.Input == nil || a.Input.PkgPath != "" || a.Input.Name != r.RowOut.GoName {
+			b.diags.Add(pl.Aggregation.Pos, "", "streamgen: internal error: the aggregation's input is not the record its steps produce")
+			return
+		}
+		r.Agg = a
+		if wm := watermarkOf(pl); wm != nil {
+			r.Watermark, r.WatermarkDelay = fieldByName(r.RowOut, wm.Column), wm.Delay
+			if r.Watermark == nil {
+				b.diags.Add(wm.Pos, "", "streamgen: internal error: watermark column %q is not planned", wm.Column)
+				return
+			}
+		}
+		switch {
+		case pl.Sink.Kind == ir.SinkDelta && pl.Sink.OutputMode == ir.Update:
+			r.ResultRow = lower + "ResultRow"
+		case pl.Sink.Kind == ir.SinkMemory && pl.Sink.OutputMode == ir.Update:
+			r.ResultKey = lower + "ResultKey"
+		}
+		for _, name := range []string{r.ResultRow, r.ResultKey} {
+			if name != "" {
+				b.claim(name, o)
+			}
+		}
+	}
 	p.Runnable = r
 	base := naming.Snake(prefix)
 	b.claimFile(base+"_pipeline.go", o)
@@ -260,8 +305,21 @@ func unsupported(pl *ir.Pipeline) []string {
 			}
 		}
 	}
-	if pl.Aggregation != nil {
-		out = append(out, "aggregations (the state store)")
+	if a := pl.Aggregation; a != nil {
+		if a.Window != nil && a.Window.Kind == ir.Session {
+			out = append(out, "session windows")
+		}
+		for _, st := range pl.Steps {
+			if _, ok := st.(*ir.Map); ok {
+				out = appendOnce(out, "an aggregation after a map step")
+			}
+		}
+		if (pl.Sink.OutputMode == ir.Append || pl.Sink.OutputMode == "") && (a.Window == nil || watermarkOf(pl) == nil) {
+			out = append(out, "append mode without a window and a watermark")
+		}
+		if wm := watermarkOf(pl); wm != nil && a.In != nil && a.In.Field(wm.Column) == nil {
+			out = append(out, "a watermark column that is not a field of the aggregation's input")
+		}
 	}
 	switch pl.Sink.Kind {
 	case ir.SinkDelta:
@@ -293,6 +351,16 @@ func ResultConvertible(goType string) bool {
 		return true
 	}
 	return false
+}
+
+// watermarkOf returns the pipeline's watermark step, or nil.
+func watermarkOf(pl *ir.Pipeline) *ir.Watermark {
+	for _, st := range pl.Steps {
+		if w, ok := st.(*ir.Watermark); ok {
+			return w
+		}
+	}
+	return nil
 }
 
 func appendOnce(list []string, s string) []string {

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -102,7 +103,15 @@ func TestUnsupported(t *testing.T) {
 		{"map and aggregation", func(pl *ir.Pipeline) {
 			pl.Steps = append(pl.Steps, &ir.Map{Op: "map", In: pl.Output})
 			pl.Aggregation = &ir.Aggregation{}
-		}, []string{"aggregations (the state store)"}},
+			pl.Sink.OutputMode = ir.Update
+		}, []string{"an aggregation after a map step"}},
+		{"append aggregation without watermark", func(pl *ir.Pipeline) {
+			pl.Aggregation = &ir.Aggregation{Window: &ir.Window{Kind: ir.Tumbling, Column: "ts", Size: time.Minute}}
+		}, []string{"append mode without a window and a watermark"}},
+		{"session window", func(pl *ir.Pipeline) {
+			pl.Aggregation = &ir.Aggregation{Window: &ir.Window{Kind: ir.Session, Column: "ts", Gap: time.Minute}}
+			pl.Sink.OutputMode = ir.Complete
+		}, []string{"session windows"}},
 		{"map error quarantined", func(pl *ir.Pipeline) {
 			pl.Source.OnMalformed = ir.Quarantine
 			pl.Steps = append(pl.Steps, &ir.Map{Op: "map", In: pl.Output, Func: ir.GoFunc{Error: true}})

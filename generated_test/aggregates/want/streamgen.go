@@ -7,8 +7,8 @@
 //   - Sale, from generated_test/aggregates/schemas/sale.json
 //   - SalesStatsResult, from generated_test/aggregates/streamgen.yaml
 //
-// The runnable pipeline for this spec comes with aggregations (the state
-// store): until then only its types are generated.
+// NewSalesStats(ctx, DefaultSalesStatsConfig()) returns the pipeline's query
+// (sales_stats_pipeline.go); the command in cmd/sales-stats runs it.
 //
 // Do not edit it: change the spec or the schemas, then regenerate with
 // `go generate` (which runs `streamgen generate`).

@@ -7,8 +7,8 @@
 //   - ActionCountsResult, from generated_test/events/streamgen.yaml
 //   - Event, from generated_test/events/schemas/event.json
 //
-// The runnable pipeline for this spec comes with aggregations (the state
-// store): until then only its types are generated.
+// NewActionCounts(ctx, DefaultActionCountsConfig()) returns the pipeline's
+// query (action_counts_pipeline.go); the command in cmd/action-counts runs it.
 //
 // Do not edit it: change the spec or the schemas, then regenerate with
 // `go generate` (which runs `streamgen generate`).
