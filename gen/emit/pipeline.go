@@ -544,12 +544,7 @@ func runnerCode(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 		// A map function's error is handled by onMalformed: drop logs
 		// and drops the row, fail stops the query (quarantine is not
 		// planned).
-		onErr := jen.Return(jen.Err())
-		if pl.Source.OnMalformed == ir.Drop {
-			onErr = jen.Id("logger").Dot("Warn").Call(jen.Lit("dropping a row whose map function failed"),
-				jen.Lit("file"), jen.Id("o").Dot("File"), jen.Lit("line"), jen.Id("o").Dot("Line"), jen.Lit("err"), jen.Err()).Line().
-				Return(jen.Nil())
-		}
+		onErr := mapErrCode(pl)
 		keep = jen.List(jen.Id("out"), jen.Id("ok"), jen.Err()).Op(":=").Id(r.Row).Call(jen.Id("ctx"), jen.Id("r")).Line().
 			If(jen.Err().Op("!=").Nil()).Block(onErr).Line().
 			If(jen.Id("ok")).Block(
@@ -560,15 +555,7 @@ func runnerCode(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 			jen.Id("rows").Op("=").Append(jen.Id("rows"), asSink(jen.Id("out"))),
 		)
 	}
-	addArgs := []jen.Code{jen.Id("ctx")}
-	if pl.Sink.Kind == ir.SinkDelta {
-		addArgs = append(addArgs, jen.Id("b").Dot("QueryID"))
-	}
-	addArgs = append(addArgs, jen.Id("b").Dot("ID"), jen.Id("rows"))
-	add := jen.Id("sink").Dot("AddBatch").Call(addArgs...)
-	if r.ForeachBatch != "" {
-		add = jen.Id(r.ForeachBatch).Call(addArgs...)
-	}
+	add := addBatchCall(r, pl)
 	fail := jen.Return(jen.Qual(streamPath, "BatchResult").Values(), jen.Err())
 	numOut := jen.Int64().Call(jen.Len(jen.Id("rows")))
 	if streams(pl) {
@@ -1234,12 +1221,7 @@ func aggRunnerCode(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 	switch {
 	case len(r.Steps) == 0:
 	case hasMap(r):
-		onErr := jen.Return(jen.Err())
-		if pl.Source.OnMalformed == ir.Drop {
-			onErr = jen.Id("logger").Dot("Warn").Call(jen.Lit("dropping a row whose map function failed"),
-				jen.Lit("file"), jen.Id("o").Dot("File"), jen.Lit("line"), jen.Id("o").Dot("Line"), jen.Lit("err"), jen.Err()).Line().
-				Return(jen.Nil())
-		}
+		onErr := mapErrCode(pl)
 		fold = append(fold,
 			jen.List(jen.Id("row"), jen.Id("ok"), jen.Err()).Op(":=").Id(r.Row).Call(jen.Id("ctx"), jen.Id("r")),
 			jen.If(jen.Err().Op("!=").Nil()).Block(onErr),
@@ -1313,15 +1295,7 @@ func aggRunnerCode(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 			)),
 		jen.If(jen.Err().Op("!=").Nil()).Block(fail),
 	)
-	addArgs := []jen.Code{jen.Id("ctx")}
-	if pl.Sink.Kind == ir.SinkDelta {
-		addArgs = append(addArgs, jen.Id("b").Dot("QueryID"))
-	}
-	addArgs = append(addArgs, jen.Id("b").Dot("ID"), jen.Id("rows"))
-	add := jen.Id("sink").Dot("AddBatch").Call(addArgs...)
-	if r.ForeachBatch != "" {
-		add = jen.Id(r.ForeachBatch).Call(addArgs...)
-	}
+	add := addBatchCall(r, pl)
 	body = append(body, jen.If(jen.Err().Op(":=").Add(add), jen.Err().Op("!=").Nil()).Block(fail))
 	result := jen.Dict{
 		jen.Id("NumInputRows"):   jen.Id("stats").Dot("Rows"),
@@ -1404,4 +1378,31 @@ func outputMode(pl *ir.Pipeline) string {
 		return string(ir.Append)
 	}
 	return string(pl.Sink.OutputMode)
+}
+
+// addBatchCall emits the call handing a batch's rows to the sink:
+// sink.AddBatch(ctx, [b.QueryID,] b.ID, rows), or the foreachBatch
+// function.
+func addBatchCall(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
+	args := []jen.Code{jen.Id("ctx")}
+	if pl.Sink.Kind == ir.SinkDelta {
+		args = append(args, jen.Id("b").Dot("QueryID"))
+	}
+	args = append(args, jen.Id("b").Dot("ID"), jen.Id("rows"))
+	if r.ForeachBatch != "" {
+		return jen.Id(r.ForeachBatch).Call(args...)
+	}
+	return jen.Id("sink").Dot("AddBatch").Call(args...)
+}
+
+// mapErrCode emits what the runner does with a map function's error, by
+// the source's onMalformed: drop logs it and drops the row, fail stops
+// the query (quarantine is not planned for map errors).
+func mapErrCode(pl *ir.Pipeline) jen.Code {
+	if pl.Source.OnMalformed == ir.Drop {
+		return jen.Id("logger").Dot("Warn").Call(jen.Lit("dropping a row whose map function failed"),
+			jen.Lit("file"), jen.Id("o").Dot("File"), jen.Lit("line"), jen.Id("o").Dot("Line"), jen.Lit("err"), jen.Err()).Line().
+			Return(jen.Nil())
+	}
+	return jen.Return(jen.Err())
 }
