@@ -1175,9 +1175,9 @@ func aggOperatorCode(r *plan.Runnable, pl *ir.Pipeline) []jen.Code {
 			jen.Id(a.Result.FingerprintConst), jen.Id(a.Version)),
 		jen.Id("Retain"): jen.Int64().Call(jen.Id("cp").Dot("MinBatchesToRetain").Call()),
 	}
-	if a.WindowEnd != nil {
+	if windowedKey(a) {
 		cfg[jen.Id("WindowEnd")] = jen.Func().Params(jen.Id("k").Op("*").Id(a.Key)).Qual(timePath, "Time").Block(
-			jen.Return(jen.Id("k").Dot(a.WindowEnd.GoName)),
+			jen.Return(jen.Id("k").Dot(a.WindowEnd.GoName).Call()),
 		)
 	}
 	return []jen.Code{
@@ -1353,9 +1353,8 @@ func resultFuncs(r *plan.Runnable) []jen.Code {
 		for _, k := range r.Agg.Keys {
 			vals[jen.Id(k.Field.GoName)] = jen.Id("r").Dot(k.Field.GoName)
 		}
-		if r.Agg.WindowStart != nil {
+		if windowedKey(r.Agg) {
 			vals[jen.Id(r.Agg.WindowStart.GoName)] = jen.Id("r").Dot(r.Agg.WindowStart.GoName)
-			vals[jen.Id(r.Agg.WindowEnd.GoName)] = jen.Id("r").Dot(r.Agg.WindowEnd.GoName)
 		}
 		out = append(out, jen.Add(doc(wrap(fmt.Sprintf("%s returns r's grouping key (keys and window) as a string: the key of the memory sink's update mode.", r.ResultKey)))).Line().
 			Func().Id(r.ResultKey).Params(jen.Id("r").Op("*").Id(res.GoName)).String().Block(

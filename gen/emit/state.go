@@ -41,8 +41,11 @@ const windowPath = "github.com/streamgen/streamgen/runtime/window"
 //     Over a required, non-nullable field they always have a value, and
 //     count(), count(f) and the distinct counts are never null (0).
 //
-// The encoding version is 1, or 2 when a sum keeps a has-a-value flag
-// (version 2 added it): encodings without such a sum are unchanged.
+// The encoding version is 1; 2 when a sum keeps a has-a-value flag
+// (version 2 added it); 3 when the key holds a tumbling or sliding window
+// (version 3 dropped the window's end from the key, which holds its start
+// only; sums keep their flags as in version 2). Encodings of other
+// aggregations are unchanged.
 //
 // Merge is associative, and commutative except for first and last; the
 // float sums of sum and avg are associative only up to rounding.
@@ -50,6 +53,7 @@ func stateFile(jf *jen.File, a *plan.Aggregation) {
 	decls := []jen.Code{
 		stateVersionConst(a),
 		keyStruct(a),
+		keyWindowEnd(a),
 		keyOfFunc(a),
 		keyAppendBinary(a),
 		keyUnmarshalBinary(a),
@@ -62,6 +66,9 @@ func stateFile(jf *jen.File, a *plan.Aggregation) {
 		stateSizeBytes(a),
 	}
 	for i, d := range decls {
+		if d == nil {
+			continue
+		}
 		if i > 0 {
 			jf.Line()
 		}
@@ -82,9 +89,13 @@ func stateVersionConst(a *plan.Aggregation) jen.Code {
 		Const().Id(a.Version).Op("=").Lit(stateVersion(a))
 }
 
-// stateVersion is the version of a's state encoding: 2 when a sum keeps
+// stateVersion is the version of a's key and state encodings: 3 when the
+// key holds a window (its start only, since version 3), 2 when a sum keeps
 // a has-a-value flag (a nullable sum, added in version 2), else 1.
 func stateVersion(a *plan.Aggregation) int {
+	if windowedKey(a) {
+		return 3
+	}
 	for _, s := range a.Aggs {
 		if s.IR.Func == ir.AggSum && s.Aux != "" {
 			return 2
@@ -132,11 +143,13 @@ func offsetText(w *ir.Window) string {
 //	type ActionCountsKey struct {
 //		// Action is the "action" key.
 //		Action EventAction
-//		// WindowStart is the start of the window (inclusive).
+//		// WindowStart is the start of the window (inclusive); WindowEnd
+//		// returns its end.
 //		WindowStart time.Time
-//		// WindowEnd is the end of the window (exclusive).
-//		WindowEnd time.Time
 //	}
+//
+// The window's end is not stored: it is the start plus the window's size,
+// and each key stored costs memory in the state store.
 func keyStruct(a *plan.Aggregation) jen.Code {
 	var fields []jen.Code
 	for _, k := range a.Keys {
@@ -145,10 +158,9 @@ func keyStruct(a *plan.Aggregation) jen.Code {
 	}
 	if windowedKey(a) {
 		fields = append(fields,
-			jen.Comment(fmt.Sprintf("%s is the start of the window (inclusive).", a.WindowStart.GoName)).Line().
+			jen.Add(doc(wrap(fmt.Sprintf("%s is the start of the window (inclusive), in UTC; %s returns its end (exclusive), %s later.",
+				a.WindowStart.GoName, a.WindowEnd.GoName, durText(a.IR.Window.Size))))).Line().
 				Id(a.WindowStart.GoName).Qual(timePath, "Time"),
-			jen.Comment(fmt.Sprintf("%s is the end of the window (exclusive).", a.WindowEnd.GoName)).Line().
-				Id(a.WindowEnd.GoName).Qual(timePath, "Time"),
 		)
 	}
 	what := "its keys"
@@ -157,9 +169,9 @@ func keyStruct(a *plan.Aggregation) jen.Code {
 	case w.Kind == ir.Session:
 		what = "its keys; the bounds of a session are part of its state (" + a.State + ".WindowStart, WindowEnd), since a key's sessions grow and merge as events arrive"
 	case len(a.Keys) == 0:
-		what = "the bounds of " + windowDesc(w)
+		what = "the start of " + windowDesc(w)
 	default:
-		what = "its keys and the bounds of " + windowDesc(w)
+		what = "its keys and the start of " + windowDesc(w)
 	}
 	text := fmt.Sprintf("%s is the grouping key of the aggregation producing %s: %s.\n\n"+
 		"AppendBinary encodes it for the state store and as a map key: equal keys have equal encodings, and only those.",
@@ -167,7 +179,25 @@ func keyStruct(a *plan.Aggregation) jen.Code {
 	return jen.Add(doc(wrapParas(text))).Line().Type().Id(a.Key).Struct(fields...)
 }
 
-// windowedKey reports whether the key holds window bounds (tumbling and
+// keyWindowEnd emits the window end of a windowed key, nil for others:
+//
+//	// WindowEnd returns the end of k's window (exclusive): WindowStart
+//	// plus the window's size, 1h.
+//	func (k *ActionCountsKey) WindowEnd() time.Time {
+//		return k.WindowStart.Add(time.Hour)
+//	}
+func keyWindowEnd(a *plan.Aggregation) jen.Code {
+	if !windowedKey(a) {
+		return nil
+	}
+	text := wrap(fmt.Sprintf("%s returns the end of k's window (exclusive): %s plus the window's size, %s.",
+		a.WindowEnd.GoName, a.WindowStart.GoName, durText(a.IR.Window.Size)))
+	return jen.Add(doc(text)).Line().Func().Params(jen.Id("k").Op("*").Id(a.Key)).Id(a.WindowEnd.GoName).Params().Qual(timePath, "Time").Block(
+		jen.Return(jen.Id("k").Dot(a.WindowStart.GoName).Dot("Add").Call(durationCode(a.IR.Window.Size))),
+	)
+}
+
+// windowedKey reports whether the key holds a window's start (tumbling and
 // sliding windows).
 func windowedKey(a *plan.Aggregation) bool {
 	return a.IR.Window != nil && a.IR.Window.Kind != ir.Session
@@ -281,7 +311,7 @@ func durationCode(d time.Duration) jen.Code {
 //	// ActionCountsKeyOf returns the key of the group r belongs to …
 //	func ActionCountsKeyOf(r *Event) (ActionCountsKey, bool) {
 //		k := ActionCountsKey{Action: r.Action}
-//		k.WindowStart, k.WindowEnd = window.Tumbling(r.Time, time.Hour, 0)
+//		k.WindowStart, _ = window.Tumbling(r.Time, time.Hour, 0)
 //		return k, true
 //	}
 //
@@ -292,7 +322,6 @@ func durationCode(d time.Duration) jen.Code {
 //		first, n := window.Sliding(r.Time, 10*time.Minute, 5*time.Minute, 0)
 //		for i := range n {
 //			k.WindowStart = first.Add(time.Duration(i) * (5 * time.Minute))
-//			k.WindowEnd = k.WindowStart.Add(10 * time.Minute)
 //			dst = append(dst, k)
 //		}
 //		return dst
@@ -349,7 +378,6 @@ func keyOfFunc(a *plan.Aggregation) jen.Code {
 			jen.List(jen.Id("first"), jen.Id("n")).Op(":=").Qual(windowPath, "Sliding").Call(ts, size, slide, durationCode(w.StartOffset)),
 			jen.For(jen.Id("i").Op(":=").Range().Id("n")).Block(
 				jen.Id("k").Dot(a.WindowStart.GoName).Op("=").Id("first").Dot("Add").Call(jen.Qual(timePath, "Duration").Call(jen.Id("i")).Op("*").Parens(slide)),
-				jen.Id("k").Dot(a.WindowEnd.GoName).Op("=").Id("k").Dot(a.WindowStart.GoName).Dot("Add").Call(size),
 				jen.Id("dst").Op("=").Append(jen.Id("dst"), jen.Id("k")),
 			),
 			jen.Return(jen.Id("dst")),
@@ -357,7 +385,7 @@ func keyOfFunc(a *plan.Aggregation) jen.Code {
 		first = fmt.Sprintf("%s appends to dst the keys of the groups r belongs to, one per window of %s holding it (in increasing order), and returns the extended slice.", a.KeyOf, windowDesc(w))
 	case w != nil && w.Kind == ir.Tumbling:
 		body = append(body,
-			jen.List(jen.Id("k").Dot(a.WindowStart.GoName), jen.Id("k").Dot(a.WindowEnd.GoName)).Op("=").
+			jen.List(jen.Id("k").Dot(a.WindowStart.GoName), jen.Id("_")).Op("=").
 				Qual(windowPath, "Tumbling").Call(ts, durationCode(w.Size), durationCode(w.StartOffset)),
 			jen.Return(jen.Id("k"), jen.True()),
 		)
@@ -497,7 +525,6 @@ func readField(t *plan.Type, target *jen.Statement) []jen.Code {
 //	func (k *ActionCountsKey) AppendBinary(b []byte) []byte {
 //		b = streamimpl.AppendString(b, string(k.Action))
 //		b = streamimpl.AppendTime(b, k.WindowStart)
-//		b = streamimpl.AppendTime(b, k.WindowEnd)
 //		return b
 //	}
 func keyAppendBinary(a *plan.Aggregation) jen.Code {
@@ -506,9 +533,7 @@ func keyAppendBinary(a *plan.Aggregation) jen.Code {
 		body = append(body, appendField(k.Field.Type, jen.Id("k").Dot(k.Field.GoName))...)
 	}
 	if windowedKey(a) {
-		body = append(body,
-			appendValue(a.WindowStart.Type, jen.Id("k").Dot(a.WindowStart.GoName)),
-			appendValue(a.WindowEnd.Type, jen.Id("k").Dot(a.WindowEnd.GoName)))
+		body = append(body, appendValue(a.WindowStart.Type, jen.Id("k").Dot(a.WindowStart.GoName)))
 	}
 	body = append(body, jen.Return(jen.Id("b")))
 	text := wrap("AppendBinary appends the binary encoding of k to b and returns the extended slice. Equal keys (nil pointers equal, times equal as instants) have equal encodings, and different keys different ones, so the encoding can be a map key; it is not ordered like the keys.")
@@ -539,9 +564,7 @@ func keyUnmarshalBinary(a *plan.Aggregation) jen.Code {
 		body = append(body, readField(k.Field.Type, jen.Id("t").Dot(k.Field.GoName))...)
 	}
 	if windowedKey(a) {
-		body = append(body,
-			jen.Id("t").Dot(a.WindowStart.GoName).Op("=").Add(readValue(a.WindowStart.Type)),
-			jen.Id("t").Dot(a.WindowEnd.GoName).Op("=").Add(readValue(a.WindowEnd.Type)))
+		body = append(body, jen.Id("t").Dot(a.WindowStart.GoName).Op("=").Add(readValue(a.WindowStart.Type)))
 	}
 	body = append(body, decodeTail("k")...)
 	text := wrap("UnmarshalBinary sets k from an encoding made by AppendBinary, copying what it keeps from b. Truncated or malformed input is a *streamimpl.BinaryError, and k is left unchanged.")
@@ -923,7 +946,7 @@ func nullableResult(s *plan.AggState) jen.Code {
 //		res := ActionCountsResult{
 //			Action:      k.Action,
 //			WindowStart: k.WindowStart,
-//			WindowEnd:   k.WindowEnd,
+//			WindowEnd:   k.WindowEnd(),
 //			Count:       s.count,
 //			Latest:      s.latest,
 //		}
@@ -934,14 +957,15 @@ func stateResult(a *plan.Aggregation) jen.Code {
 	for _, k := range a.Keys {
 		vals = append(vals, jen.Id(k.Field.GoName).Op(":").Id("k").Dot(k.Field.GoName))
 	}
-	if a.IR.Window != nil {
-		src := "k"
-		if a.SessionSet != "" {
-			src = "s"
-		}
+	switch {
+	case windowedKey(a):
 		vals = append(vals,
-			jen.Id(a.WindowStart.GoName).Op(":").Id(src).Dot(a.WindowStart.GoName),
-			jen.Id(a.WindowEnd.GoName).Op(":").Id(src).Dot(a.WindowEnd.GoName))
+			jen.Id(a.WindowStart.GoName).Op(":").Id("k").Dot(a.WindowStart.GoName),
+			jen.Id(a.WindowEnd.GoName).Op(":").Id("k").Dot(a.WindowEnd.GoName).Call())
+	case a.IR.Window != nil: // a session: its bounds are in the state
+		vals = append(vals,
+			jen.Id(a.WindowStart.GoName).Op(":").Id("s").Dot(a.WindowStart.GoName),
+			jen.Id(a.WindowEnd.GoName).Op(":").Id("s").Dot(a.WindowEnd.GoName))
 	}
 	var after []jen.Code
 	nullable := false

@@ -121,7 +121,13 @@ func TestStateFile(t *testing.T) {
 					}
 				}
 			}
-			want := "StatsStateVersion StatsKey " + wantKeyOf + " AppendBinary UnmarshalBinary StatsState Add Merge Result AppendBinary UnmarshalBinary SizeBytes"
+			// A windowed key holds the window's start; WindowEnd
+			// computes its end.
+			keyDecls := "StatsKey WindowEnd "
+			if kind == ir.Session {
+				keyDecls = "StatsKey "
+			}
+			want := "StatsStateVersion " + keyDecls + wantKeyOf + " AppendBinary UnmarshalBinary StatsState Add Merge Result AppendBinary UnmarshalBinary SizeBytes"
 			if got := strings.Join(names, " "); got != want {
 				t.Errorf("declarations %s\nwant %s", got, want)
 			}

@@ -16,8 +16,9 @@ const KindState FileKind = "state"
 // accumulator the state store holds. For pipeline P ("ActionCounts"):
 //
 //   - <P>Key: the grouping keys (the input fields' Go types) and, for
-//     tumbling and sliding windows, WindowStart and WindowEnd; a session
-//     window's bounds live in the state instead;
+//     tumbling and sliding windows, WindowStart (the key's WindowEnd
+//     method adds the window's size: the end is not stored, to keep the
+//     state small); a session window's bounds live in the state instead;
 //   - <P>KeyOf(r) (<P>Key, bool), or <P>KeysOf(dst, r) []<P>Key for
 //     sliding windows: the group(s) of an input row;
 //   - <P>State: one accumulator per aggregate, in unexported fields named

@@ -86,17 +86,29 @@
 // Codec: no interface{} on the hot path. A key type whose == is equality of
 // its encodings (integers, bools, strings, time.Time in UTC without a
 // monotonic reading, as window bounds are, and structs and arrays of those)
-// is the map key itself; strings are copied when a key is inserted, since a
+// is the index key itself; strings are copied when a key is inserted, since a
 // row's strings live in its decoder's arena. Other key types (nullable
 // pointer fields, floats, whose == differs from Spark's grouping equality)
 // are indexed by their encoding, which costs an encoding per lookup and a
 // decoding per key visited by All and Updated.
 //
-// The index maps a key to an int32 slot; values live in chunks of 256 slots
-// that never move, so GetOrCreate of an existing key is one map lookup and
-// a bit set, without allocation, and returned pointers stay valid until the
-// key is deleted or the store reloaded. Deleted slots are zeroed and reused.
-// Metrics().MemoryUsedBytes estimates the map (from its peak size: Go maps
-// do not shrink), the value chunks, key strings, and what values report
+// The index is an open-addressing hash table (linear probing, at most 3/4
+// full) of 8-byte entries, each a slot number and 32 bits of the key's hash
+// (hash/maphash.Comparable, seeded per store), so a lookup reads a key only
+// when the hash bits match, and growing or deleting rehashes nothing. Keys
+// and values live by slot in chunks of 256 that never move, so GetOrCreate
+// of an existing key is a hash, a probe and a bit set, without allocation,
+// and returned pointers stay valid until the key is deleted or the store
+// reloaded. Deleted slots are zeroed and reused. The strings of direct keys
+// are interned (up to 4,096 distinct strings of up to 64 bytes per store;
+// others are copied per key): grouping keys such as an action repeat across
+// windows. All, Updated and the files visit keys in slot order.
+//
+// Per key this costs the key and the value, 8/0.75 to 8/0.375 bytes of
+// table, two bits, and the key's strings when not interned: a generated
+// windowed count's key (a string and the window start, a time.Time) and
+// count take some 65 bytes a key at 1M keys (TestBytesPerKey,
+// BenchmarkWindowedCount in bench/). Metrics().MemoryUsedBytes estimates the
+// table, the key and value chunks, key strings, and what values report
 // beyond their size through an optional SizeBytes() int method.
 package state

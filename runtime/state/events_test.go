@@ -74,7 +74,7 @@ func TestGeneratedActionCounts(t *testing.T) {
 		}
 		watermark := maxTime.Add(-30 * time.Hour)
 		evicted := s.DeleteFunc(func(k actioncounts.ActionCountsKey, _ *actioncounts.ActionCountsState) bool {
-			return !k.WindowEnd.After(watermark)
+			return !k.WindowEnd().After(watermark)
 		})
 		m := s.Metrics()
 		if m.NumRowsRemoved != int64(evicted) || m.NumRowsTotal != int64(s.Len()) || m.NumRowsUpdated == 0 {
@@ -99,8 +99,8 @@ func TestGeneratedActionCounts(t *testing.T) {
 }
 
 // TestGeneratedBytesPerKey measures the memory per group of the generated
-// ActionCountsKey (action and window start and end as time.Time) with its
-// state (count and max(time)).
+// ActionCountsKey (action and window start as a time.Time) with its state
+// (count and max(time)).
 func TestGeneratedBytesPerKey(t *testing.T) {
 	if testing.Short() {
 		t.Skip("allocates 1M keys")

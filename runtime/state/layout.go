@@ -73,22 +73,89 @@ func (l *keyLayout) walk(t reflect.Type, off uintptr) bool {
 	return false
 }
 
-// own makes the strings of k (a direct key) its own copies.
-func (l *keyLayout) own(k unsafe.Pointer) {
-	for _, off := range l.strings {
-		p := (*string)(unsafe.Add(k, off))
-		*p = strings.Clone(*p)
-	}
-}
-
-// heapBytes estimates the heap memory the strings of k (a direct key) hold.
-func (l *keyLayout) heapBytes(k unsafe.Pointer) int64 {
+// own makes the strings of k (a direct key) the store's own: interned
+// copies (see interner). It returns the heap memory this adds.
+func (l *keyLayout) own(k unsafe.Pointer, in *interner) int64 {
 	var n int64
 	for _, off := range l.strings {
-		n += allocBytes(len(*(*string)(unsafe.Add(k, off))))
+		p := (*string)(unsafe.Add(k, off))
+		var added int64
+		*p, added = in.get(*p)
+		n += added
 	}
 	return n
 }
+
+// release returns the heap memory that deleting k (a direct key whose
+// strings own made) frees: its strings that are not interned.
+func (l *keyLayout) release(k unsafe.Pointer, in *interner) int64 {
+	var n int64
+	for _, off := range l.strings {
+		s := *(*string)(unsafe.Add(k, off))
+		if !in.holds(s) {
+			n += allocBytes(len(s))
+		}
+	}
+	return n
+}
+
+// interner shares the strings of direct keys: grouping keys such as an
+// action, a region or a device repeat across windows, and one copy each
+// saves an allocation per key. It keeps up to internMax strings of up to
+// internMaxLen bytes, for the life of the store (it never forgets, so it is
+// bounded); other strings are copied per key.
+type interner struct {
+	m     map[string]string
+	bytes int64 // heap memory of the strings held
+}
+
+const (
+	internMax    = 4096
+	internMaxLen = 64
+)
+
+// get returns the store's copy of s (which may live in a decoder's arena)
+// and the heap memory the copy added: 0 when it was interned before.
+func (in *interner) get(s string) (string, int64) {
+	if len(s) == 0 {
+		return "", 0
+	}
+	if c, ok := in.m[s]; ok {
+		return c, 0
+	}
+	c := strings.Clone(s)
+	size := allocBytes(len(c))
+	if len(s) > internMaxLen || len(in.m) >= internMax {
+		return c, size
+	}
+	if in.m == nil {
+		in.m = make(map[string]string)
+	}
+	in.m[c] = c
+	in.bytes += size
+	return c, size
+}
+
+// holds reports whether s is the interned copy of its content.
+func (in *interner) holds(s string) bool {
+	if len(s) == 0 {
+		return true
+	}
+	c, ok := in.m[s]
+	return ok && unsafe.StringData(c) == unsafe.StringData(s)
+}
+
+// memory estimates the interner's map (its strings are counted in the
+// keys' memory as they are interned, once).
+func (in *interner) memory() int64 {
+	if in.m == nil {
+		return 0
+	}
+	return 48 + int64(len(in.m))*40
+}
+
+// bitIndex returns the index of the single set bit of b.
+func bitIndex(b uint64) int { return bits.TrailingZeros64(b) }
 
 // allocBytes estimates the heap memory of an allocation of n pointer-free
 // bytes: small strings share 16-byte blocks (Go's tiny allocator), larger
@@ -101,54 +168,6 @@ func allocBytes(n int) int64 {
 		return int64(n)
 	}
 	return int64((n + 15) &^ 15)
-}
-
-// mapBytes estimates the memory of a Go map (Swiss tables, Go 1.24+) that
-// has held at most peak entries of slotSize bytes each (key and value with
-// padding). Entries live in groups of 8 slots with an 8-byte control word,
-// in tables of up to 1024 slots filled to at most 7/8; a small table doubles
-// when full, a full 1024-slot table splits in two, so a large map holds
-// between 7/16 and 7/8 of its slots (hashing fills the tables evenly, so
-// they split together). A table's 128 groups take 128*(8+8*slotSize) bytes,
-// rounded up to the allocator's size class or 8 KiB pages. Maps never
-// shrink, hence the peak.
-func mapBytes(peak int, slotSize uintptr) int64 {
-	const header = 48
-	group := 8 + 8*int64(slotSize)
-	switch {
-	case peak == 0:
-		return header
-	case peak <= 8:
-		return header + allocSize(group)
-	case peak <= 896:
-		slots := int64(1) << bits.Len64(uint64(peak*8/7))
-		return header + 48 + allocSize(slots/8*group)
-	}
-	tables := int64(1) << bits.Len64(uint64((peak-1)/896))
-	return header + tables*(48+8+allocSize(128*group))
-}
-
-// allocSize estimates the size of a heap allocation of n bytes: small
-// sizes are rounded to a size class (classes are about 1/8 apart), large
-// ones to 8 KiB pages.
-func allocSize(n int64) int64 {
-	if n > 32<<10 {
-		return (n + 8191) &^ 8191
-	}
-	if n <= 128 {
-		return (n + 15) &^ 15
-	}
-	step := int64(1) << (bits.Len64(uint64(n-1)) - 3)
-	return (n + step - 1) / step * step
-}
-
-// slotSize is the size of a map slot holding a key of type K and an int32.
-func slotSize[K any]() uintptr {
-	type slot struct {
-		k K
-		i int32
-	}
-	return unsafe.Sizeof(slot{})
 }
 
 // hasPointers reports whether values of t hold pointers other than a

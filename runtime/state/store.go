@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"iter"
 	"reflect"
 	"slices"
@@ -71,7 +72,7 @@ type Metrics struct {
 	// NumRowsRemoved is the number of keys deleted since the last Commit.
 	NumRowsRemoved int64 `json:"numRowsRemoved"`
 	// MemoryUsedBytes estimates the memory the state holds: the index
-	// map, the value slots, key strings and what values report beyond
+	// table, the key and value slots, key strings and what values report beyond
 	// their size (SizeBytes).
 	MemoryUsedBytes int64 `json:"memoryUsedBytes"`
 }
@@ -95,9 +96,11 @@ type Store[K comparable, V any, KP Codec[K], VP Codec[V]] struct {
 	layout  keyLayout
 	version int64
 
-	// One index is used, according to layout.mode.
-	direct  map[K]int32
-	encoded map[string]int32
+	// One index is used, according to layout.mode: the keys themselves,
+	// or their encodings.
+	direct  *index[K]
+	encoded *index[string]
+	strs    interner // direct keys' strings
 
 	chunks []*[chunkSize]V
 	live   []uint64 // a bit per slot: holds a key's value
@@ -109,7 +112,6 @@ type Store[K comparable, V any, KP Codec[K], VP Codec[V]] struct {
 
 	numUpdated int64
 	numRemoved int64
-	peak       int   // most keys the index has held (maps never shrink)
 	keyHeap    int64 // memory of the keys' strings or encodings
 	sizeValues bool  // values report memory beyond their size
 
@@ -150,17 +152,19 @@ func Open[K comparable, V any, KP Codec[K], VP Codec[V]](ctx context.Context, st
 // reset empties the in-memory state.
 func (s *Store[K, V, KP, VP]) reset() {
 	s.layout = layoutOf[K]()
+	seed := maphash.MakeSeed()
 	if s.layout.mode == keyDirect {
-		s.direct, s.encoded = make(map[K]int32), nil
+		s.direct, s.encoded = newIndex[K](seed), nil
 	} else {
-		s.direct, s.encoded = nil, make(map[string]int32)
+		s.direct, s.encoded = nil, newIndex[string](seed)
 	}
+	s.strs = interner{}
 	var v V
 	_, isSizer := any(VP(&v)).(sizer)
 	s.sizeValues = isSizer && hasPointers(reflect.TypeFor[V]())
 	s.chunks, s.live, s.dirty, s.free, s.next = nil, nil, nil, nil, 0
 	s.removed = s.removed[:0]
-	s.numUpdated, s.numRemoved, s.peak, s.keyHeap = 0, 0, 0, 0
+	s.numUpdated, s.numRemoved, s.keyHeap = 0, 0, 0
 	s.err = nil
 }
 
@@ -171,9 +175,9 @@ func (s *Store[K, V, KP, VP]) Version() int64 { return s.version }
 // Len returns the number of keys.
 func (s *Store[K, V, KP, VP]) Len() int {
 	if s.direct != nil {
-		return len(s.direct)
+		return s.direct.n
 	}
-	return len(s.encoded)
+	return s.encoded.n
 }
 
 func (s *Store[K, V, KP, VP]) at(i int32) *V { return &s.chunks[i>>chunkBits][i&chunkMask] }
@@ -184,21 +188,25 @@ func (s *Store[K, V, KP, VP]) at(i int32) *V { return &s.chunks[i>>chunkBits][i&
 // place. The pointer stays valid until k is deleted or the store is
 // reloaded; Commit does not move values.
 //
-// For an existing key this is a map lookup and allocates nothing. A new key
-// is copied (the store keeps no reference to the caller's strings, which
-// may live in a decoder's arena).
+// For an existing key this is a hash table lookup and allocates nothing. A
+// new key is copied (the store keeps no reference to the caller's strings,
+// which may live in a decoder's arena).
 func (s *Store[K, V, KP, VP]) GetOrCreate(k K) *V {
 	var i int32
 	var ok bool
 	if s.direct != nil {
-		i, ok = s.direct[k]
+		h := s.direct.hash(&k)
+		if i, ok = s.direct.find(&k, h); !ok {
+			i = s.insertDirect(&k, h)
+		}
 	} else {
 		s.k = k
 		s.kbuf = KP(&s.k).AppendBinary(s.kbuf[:0])
-		i, ok = s.encoded[string(s.kbuf)]
-	}
-	if !ok {
-		i = s.insert(k)
+		enc := unsafe.String(unsafe.SliceData(s.kbuf), len(s.kbuf))
+		h := s.encoded.hash(&enc)
+		if i, ok = s.encoded.find(&enc, h); !ok {
+			i = s.insertEncoded(string(s.kbuf), h)
+		}
 	}
 	w, bit := &s.dirty[i>>6], uint64(1)<<(i&63)
 	if *w&bit == 0 {
@@ -208,20 +216,22 @@ func (s *Store[K, V, KP, VP]) GetOrCreate(k K) *V {
 	return s.at(i)
 }
 
-// insert adds k with the zero value; in encoded mode s.kbuf holds its
-// encoding.
-func (s *Store[K, V, KP, VP]) insert(k K) int32 {
+// insertDirect adds k, whose hash is h, with the zero value, making its
+// strings the store's own.
+func (s *Store[K, V, KP, VP]) insertDirect(k *K, h uint32) int32 {
 	i := s.alloc()
-	if s.direct != nil {
-		s.k = k
-		s.layout.own(unsafe.Pointer(&s.k))
-		s.keyHeap += s.layout.heapBytes(unsafe.Pointer(&s.k))
-		s.direct[s.k] = i
-	} else {
-		s.keyHeap += allocBytes(len(s.kbuf))
-		s.encoded[string(s.kbuf)] = i
-	}
-	s.peak = max(s.peak, s.Len())
+	s.k = *k
+	s.keyHeap += s.layout.own(unsafe.Pointer(&s.k), &s.strs)
+	s.direct.insert(&s.k, h, i)
+	return i
+}
+
+// insertEncoded adds the key of encoding enc (the store's own string),
+// whose hash is h, with the zero value.
+func (s *Store[K, V, KP, VP]) insertEncoded(enc string, h uint32) int32 {
+	i := s.alloc()
+	s.keyHeap += allocBytes(len(enc))
+	s.encoded.insert(&enc, h, i)
 	return i
 }
 
@@ -241,6 +251,11 @@ func (s *Store[K, V, KP, VP]) alloc() int32 {
 			s.chunks = append(s.chunks, new([chunkSize]V))
 			s.live = append(s.live, make([]uint64, chunkSize/64)...)
 			s.dirty = append(s.dirty, make([]uint64, chunkSize/64)...)
+			if s.direct != nil {
+				s.direct.grow(len(s.chunks))
+			} else {
+				s.encoded.grow(len(s.chunks))
+			}
 		}
 	}
 	s.live[i>>6] |= 1 << (i & 63)
@@ -259,22 +274,25 @@ func (s *Store[K, V, KP, VP]) release(i int32) {
 	s.free = append(s.free, i)
 }
 
-// lookup finds k; in encoded mode it leaves k's encoding in s.kbuf.
-func (s *Store[K, V, KP, VP]) lookup(k K) (int32, bool) {
+// lookup finds k and returns its slot and hash.
+func (s *Store[K, V, KP, VP]) lookup(k K) (int32, uint32, bool) {
 	if s.direct != nil {
-		i, ok := s.direct[k]
-		return i, ok
+		h := s.direct.hash(&k)
+		i, ok := s.direct.find(&k, h)
+		return i, h, ok
 	}
 	s.k = k
 	s.kbuf = KP(&s.k).AppendBinary(s.kbuf[:0])
-	i, ok := s.encoded[string(s.kbuf)]
-	return i, ok
+	enc := unsafe.String(unsafe.SliceData(s.kbuf), len(s.kbuf))
+	h := s.encoded.hash(&enc)
+	i, ok := s.encoded.find(&enc, h)
+	return i, h, ok
 }
 
 // Get returns the value of k, if any. It does not mark k updated: a caller
 // that changes the value must use GetOrCreate.
 func (s *Store[K, V, KP, VP]) Get(k K) (*V, bool) {
-	i, ok := s.lookup(k)
+	i, _, ok := s.lookup(k)
 	if !ok {
 		return nil, false
 	}
@@ -285,24 +303,32 @@ func (s *Store[K, V, KP, VP]) Get(k K) (*V, bool) {
 // delta, and reports whether k was present. Pointers to k's value must not
 // be used afterwards.
 func (s *Store[K, V, KP, VP]) Delete(k K) bool {
-	i, ok := s.lookup(k)
+	i, h, ok := s.lookup(k)
 	if !ok {
 		return false
 	}
+	s.deleteSlot(i, h)
+	return true
+}
+
+// deleteSlot deletes the key of slot i, whose hash is h, recording the
+// removal.
+func (s *Store[K, V, KP, VP]) deleteSlot(i int32, h uint32) {
 	if s.direct != nil {
-		s.k = k
-		s.keyHeap -= s.layout.heapBytes(unsafe.Pointer(&s.k))
-		delete(s.direct, k)
-		s.kbuf = KP(&s.k).AppendBinary(s.kbuf[:0])
+		k := s.direct.key(i)
+		s.kbuf = KP(k).AppendBinary(s.kbuf[:0])
+		s.keyHeap -= s.layout.release(unsafe.Pointer(k), &s.strs)
+		s.direct.remove(h, i)
 	} else {
-		s.keyHeap -= allocBytes(len(s.kbuf))
-		delete(s.encoded, string(s.kbuf))
+		enc := s.encoded.key(i)
+		s.kbuf = append(s.kbuf[:0], *enc...)
+		s.keyHeap -= allocBytes(len(*enc))
+		s.encoded.remove(h, i)
 	}
 	s.removed = binary.AppendUvarint(s.removed, uint64(len(s.kbuf)))
 	s.removed = append(s.removed, s.kbuf...)
 	s.release(i)
 	s.numRemoved++
-	return true
 }
 
 // DeleteFunc deletes every key for which del returns true, such as the
@@ -310,50 +336,52 @@ func (s *Store[K, V, KP, VP]) Delete(k K) bool {
 // deleted.
 func (s *Store[K, V, KP, VP]) DeleteFunc(del func(k K, v *V) bool) int {
 	n := 0
-	for k, v := range s.All() {
+	s.each(false, func(i int32, k K, v *V) bool {
 		if del(k, v) {
-			s.Delete(k)
+			if s.direct != nil {
+				s.deleteSlot(i, s.direct.hash(s.direct.key(i)))
+			} else {
+				s.deleteSlot(i, s.encoded.hash(s.encoded.key(i)))
+			}
 			n++
 		}
-	}
+		return true
+	})
 	return n
 }
 
-// decodeKey decodes an index key of encoded mode into s.k.
-func (s *Store[K, V, KP, VP]) decodeKey(enc string) bool {
-	var zero K
-	s.k = zero
-	if err := KP(&s.k).UnmarshalBinary(unsafe.Slice(unsafe.StringData(enc), len(enc))); err != nil {
-		if s.err == nil {
-			s.err = fmt.Errorf("state: a key in the store does not decode: %w", err)
+// each calls yield with every live slot, its key and value, or only the
+// dirty ones, in slot order. Slots freed while iterating are skipped;
+// slots filled while iterating may or may not be visited. In encoded mode
+// a key that does not decode ends the iteration and fails the next Commit.
+func (s *Store[K, V, KP, VP]) each(onlyDirty bool, yield func(int32, K, *V) bool) {
+	for w := 0; w < len(s.live); w++ {
+		bits := s.live[w]
+		if onlyDirty {
+			bits &= s.dirty[w]
 		}
-		return false
-	}
-	return true
-}
-
-// each calls yield with every key and slot, or only the dirty ones.
-func (s *Store[K, V, KP, VP]) each(onlyDirty bool, yield func(K, *V) bool) {
-	if s.direct != nil {
-		for k, i := range s.direct {
-			if onlyDirty && s.dirty[i>>6]&(1<<(i&63)) == 0 {
+		for bits != 0 {
+			b := bits & -bits
+			bits &^= b
+			if s.live[w]&b == 0 { // deleted by yield
 				continue
 			}
-			if !yield(k, s.at(i)) {
+			i := int32(w*64 + bitIndex(b))
+			var k K
+			if s.direct != nil {
+				k = *s.direct.key(i)
+			} else {
+				enc := s.encoded.key(i)
+				if err := KP(&k).UnmarshalBinary(unsafe.Slice(unsafe.StringData(*enc), len(*enc))); err != nil {
+					if s.err == nil {
+						s.err = fmt.Errorf("state: a key in the store does not decode: %w", err)
+					}
+					return
+				}
+			}
+			if !yield(i, k, s.at(i)) {
 				return
 			}
-		}
-		return
-	}
-	for enc, i := range s.encoded {
-		if onlyDirty && s.dirty[i>>6]&(1<<(i&63)) == 0 {
-			continue
-		}
-		if !s.decodeKey(enc) {
-			return
-		}
-		if !yield(s.k, s.at(i)) {
-			return
 		}
 	}
 }
@@ -362,14 +390,18 @@ func (s *Store[K, V, KP, VP]) each(onlyDirty bool, yield func(K, *V) bool) {
 // deleted (Delete) while iterating; keys added while iterating may or may
 // not be visited, as with a Go map.
 func (s *Store[K, V, KP, VP]) All() iter.Seq2[K, *V] {
-	return func(yield func(K, *V) bool) { s.each(false, yield) }
+	return func(yield func(K, *V) bool) {
+		s.each(false, func(_ int32, k K, v *V) bool { return yield(k, v) })
+	}
 }
 
 // Updated returns the keys created or updated since the last Commit (or
 // since Open) and still present, with their values, in no particular
 // order: a batch's output in update mode.
 func (s *Store[K, V, KP, VP]) Updated() iter.Seq2[K, *V] {
-	return func(yield func(K, *V) bool) { s.each(true, yield) }
+	return func(yield func(K, *V) bool) {
+		s.each(true, func(_ int32, k K, v *V) bool { return yield(k, v) })
+	}
 }
 
 // Sorted returns every key and its value, in the order of cmp.
@@ -404,13 +436,12 @@ func (s *Store[K, V, KP, VP]) Metrics() Metrics {
 }
 
 func (s *Store[K, V, KP, VP]) memoryBytes() int64 {
-	var slot uintptr
+	var n int64
 	if s.direct != nil {
-		slot = slotSize[K]()
+		n = s.direct.memory() + s.strs.memory()
 	} else {
-		slot = slotSize[string]()
+		n = s.encoded.memory()
 	}
-	n := mapBytes(s.peak, slot)
 	n += int64(len(s.chunks)) * int64(unsafe.Sizeof([chunkSize]V{}))
 	n += int64(cap(s.live)+cap(s.dirty))*8 + int64(cap(s.free))*4 + int64(cap(s.chunks))*8
 	n += int64(cap(s.removed))
@@ -504,22 +535,23 @@ func (s *Store[K, V, KP, VP]) appendPuts(onlyDirty bool) {
 		s.w.b = fixLen(b, at)
 		s.w.count++
 	}
-	if s.direct != nil {
-		for k, i := range s.direct {
-			if onlyDirty && s.dirty[i>>6]&(1<<(i&63)) == 0 {
-				continue
+	for w := range s.live {
+		bits := s.live[w]
+		if onlyDirty {
+			bits &= s.dirty[w]
+		}
+		for bits != 0 {
+			b := bits & -bits
+			bits &^= b
+			i := int32(w*64 + bitIndex(b))
+			if s.direct != nil {
+				s.kbuf = KP(s.direct.key(i)).AppendBinary(s.kbuf[:0])
+				put(s.kbuf, i)
+			} else {
+				enc := *s.encoded.key(i)
+				put(unsafe.Slice(unsafe.StringData(enc), len(enc)), i)
 			}
-			s.k = k
-			s.kbuf = KP(&s.k).AppendBinary(s.kbuf[:0])
-			put(s.kbuf, i)
 		}
-		return
-	}
-	for enc, i := range s.encoded {
-		if onlyDirty && s.dirty[i>>6]&(1<<(i&63)) == 0 {
-			continue
-		}
-		put(unsafe.Slice(unsafe.StringData(enc), len(enc)), i)
 	}
 }
 
@@ -656,9 +688,9 @@ func (s *Store[K, V, KP, VP]) applyFile(path string, kind byte, v int64, data []
 	fresh := kind == kindSnapshot && s.Len() == 0
 	if fresh && h.count <= uint64(len(recs)) {
 		if s.direct != nil {
-			s.direct = make(map[K]int32, h.count)
+			s.direct.reserve(int(h.count))
 		} else {
-			s.encoded = make(map[string]int32, h.count)
+			s.encoded.reserve(int(h.count))
 		}
 	}
 	r := recordReader{b: recs, kind: kind}
@@ -684,8 +716,8 @@ func (s *Store[K, V, KP, VP]) applyFile(path string, kind byte, v int64, data []
 	return nil
 }
 
-// apply applies one record read from a file; fresh says the key is not in
-// the store.
+// apply applies one record read from a file; fresh says the file is a
+// snapshot loaded into an empty store, where a key appears once.
 func (s *Store[K, V, KP, VP]) apply(op byte, key, val []byte, fresh bool) error {
 	var zero K
 	s.k = zero
@@ -693,22 +725,27 @@ func (s *Store[K, V, KP, VP]) apply(op byte, key, val []byte, fresh bool) error 
 		return fmt.Errorf("key does not decode: %w", err)
 	}
 	var i int32
+	var h uint32
 	var ok bool
-	switch {
-	case fresh:
-	case s.direct != nil:
-		i, ok = s.direct[s.k]
-	default:
-		i, ok = s.encoded[string(key)]
+	enc := unsafe.String(unsafe.SliceData(key), len(key))
+	if s.direct != nil {
+		h = s.direct.hash(&s.k)
+		i, ok = s.direct.find(&s.k, h)
+	} else {
+		h = s.encoded.hash(&enc)
+		i, ok = s.encoded.find(&enc, h)
+	}
+	if ok && fresh {
+		return errors.New("the key is repeated")
 	}
 	if op == opRemove {
 		if ok {
 			if s.direct != nil {
-				s.keyHeap -= s.layout.heapBytes(unsafe.Pointer(&s.k))
-				delete(s.direct, s.k)
+				s.keyHeap -= s.layout.release(unsafe.Pointer(s.direct.key(i)), &s.strs)
+				s.direct.remove(h, i)
 			} else {
 				s.keyHeap -= allocBytes(len(key))
-				delete(s.encoded, string(key))
+				s.encoded.remove(h, i)
 			}
 			s.release(i)
 		}
@@ -726,13 +763,14 @@ func (s *Store[K, V, KP, VP]) apply(op byte, key, val []byte, fresh bool) error 
 		return fmt.Errorf("value does not decode: %w", err)
 	}
 	if s.direct != nil {
-		s.keyHeap += s.layout.heapBytes(unsafe.Pointer(&s.k))
-		s.direct[s.k] = i
+		// The decoded key's strings are its own already: intern them.
+		s.keyHeap += s.layout.own(unsafe.Pointer(&s.k), &s.strs)
+		s.direct.insert(&s.k, h, i)
 	} else {
 		s.keyHeap += allocBytes(len(key))
-		s.encoded[string(key)] = i
+		enc = string(key)
+		s.encoded.insert(&enc, h, i)
 	}
-	s.peak = max(s.peak, s.Len())
 	return nil
 }
 

@@ -140,7 +140,7 @@ func NewActionCounts(ctx context.Context, cfg ActionCountsConfig) (*stream.Query
 			Retain:      int64(cp.MinBatchesToRetain()),
 			Watermark:   false,
 			WindowEnd: func(k *ActionCountsKey) time.Time {
-				return k.WindowEnd
+				return k.WindowEnd()
 			},
 		},
 	)

@@ -132,7 +132,7 @@ func NewSalesStats(ctx context.Context, cfg SalesStatsConfig) (*stream.Query, er
 			Retain:      int64(cp.MinBatchesToRetain()),
 			Watermark:   false,
 			WindowEnd: func(k *SalesStatsKey) time.Time {
-				return k.WindowEnd
+				return k.WindowEnd()
 			},
 		},
 	)
@@ -201,7 +201,6 @@ func salesStatsResultKey(r *SalesStatsResult) string {
 		Channel:     r.Channel,
 		Day:         r.Day,
 		Region:      r.Region,
-		WindowEnd:   r.WindowEnd,
 		WindowStart: r.WindowStart,
 	}
 	return string(k.AppendBinary(nil))

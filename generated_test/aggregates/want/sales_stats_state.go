@@ -17,11 +17,11 @@ import (
 // decoding refuses any other version; key encodings carry no version byte
 // (they are compared as bytes), so the state store records this version with
 // the operator.
-const SalesStatsStateVersion = 2
+const SalesStatsStateVersion = 3
 
 // SalesStatsKey is the grouping key of the aggregation producing
-// SalesStatsResult: its keys and the bounds of the 10m windows sliding every
-// 5m (starting 1m after the epoch's boundaries) over ts.
+// SalesStatsResult: its keys and the start of the 10m windows sliding every 5m
+// (starting 1m after the epoch's boundaries) over ts.
 //
 // AppendBinary encodes it for the state store and as a map key: equal keys
 // have equal encodings, and only those.
@@ -33,10 +33,15 @@ type SalesStatsKey struct {
 	// Channel is the "channel" key (nil for null: null is a group of its own, as
 	// in Spark).
 	Channel *string
-	// WindowStart is the start of the window (inclusive).
+	// WindowStart is the start of the window (inclusive), in UTC; WindowEnd
+	// returns its end (exclusive), 10m later.
 	WindowStart time.Time
-	// WindowEnd is the end of the window (exclusive).
-	WindowEnd time.Time
+}
+
+// WindowEnd returns the end of k's window (exclusive): WindowStart plus the
+// window's size, 10m.
+func (k *SalesStatsKey) WindowEnd() time.Time {
+	return k.WindowStart.Add(10 * time.Minute)
 }
 
 // SalesStatsKeysOf appends to dst the keys of the groups r belongs to, one per
@@ -51,7 +56,6 @@ func SalesStatsKeysOf(dst []SalesStatsKey, r *Sale) []SalesStatsKey {
 	first, n := window.Sliding(r.Ts, 10*time.Minute, 5*time.Minute, time.Minute)
 	for i := range n {
 		k.WindowStart = first.Add(time.Duration(i) * (5 * time.Minute))
-		k.WindowEnd = k.WindowStart.Add(10 * time.Minute)
 		dst = append(dst, k)
 	}
 	return dst
@@ -69,7 +73,6 @@ func (k *SalesStatsKey) AppendBinary(b []byte) []byte {
 		b = streamimpl.AppendString(b, *k.Channel)
 	}
 	b = streamimpl.AppendTime(b, k.WindowStart)
-	b = streamimpl.AppendTime(b, k.WindowEnd)
 	return b
 }
 
@@ -89,7 +92,6 @@ func (k *SalesStatsKey) UnmarshalBinary(b []byte) error {
 		t.Channel = &v
 	}
 	t.WindowStart = d.Time()
-	t.WindowEnd = d.Time()
 	if err := d.End(); err != nil {
 		return err
 	}
@@ -498,7 +500,7 @@ func (s *SalesStatsState) Result(k *SalesStatsKey) SalesStatsResult {
 		Day:            k.Day,
 		Channel:        k.Channel,
 		WindowStart:    k.WindowStart,
-		WindowEnd:      k.WindowEnd,
+		WindowEnd:      k.WindowEnd(),
 		Rows:           s.rows,
 		Prices:         s.prices,
 		QtySum:         s.qtySum,

@@ -73,7 +73,7 @@ type groupKey struct {
 }
 
 func gk(k SalesStatsKey) groupKey {
-	g := groupKey{region: k.Region, day: k.Day, start: k.WindowStart, end: k.WindowEnd}
+	g := groupKey{region: k.Region, day: k.Day, start: k.WindowStart, end: k.WindowEnd()}
 	if k.Channel != nil {
 		g.channel, g.hasChannel = *k.Channel, true
 	}
@@ -131,7 +131,7 @@ func TestKeysOf(t *testing.T) {
 			t.Fatalf("%v: %d windows, want %d", r.Ts, len(got), len(want))
 		}
 		for i, k := range got {
-			if k.WindowStart != want[i][0] || k.WindowEnd != want[i][1] || k.Region != r.Region || k.Day != r.Day || k.Channel != r.Channel {
+			if k.WindowStart != want[i][0] || k.WindowEnd() != want[i][1] || k.Region != r.Region || k.Day != r.Day || k.Channel != r.Channel {
 				t.Errorf("%v: key %d = %+v, want window %v", r.Ts, i, k, want[i])
 			}
 		}
@@ -153,7 +153,7 @@ func TestKeysOf(t *testing.T) {
 // a sum, avg, min, max, first or last over a nullable field is null (nil)
 // when no row of the group has a non-null value; the counts are 0 then.
 func expect(k SalesStatsKey, rows []Sale) SalesStatsResult {
-	res := SalesStatsResult{Region: k.Region, Day: k.Day, Channel: k.Channel, WindowStart: k.WindowStart, WindowEnd: k.WindowEnd}
+	res := SalesStatsResult{Region: k.Region, Day: k.Day, Channel: k.Channel, WindowStart: k.WindowStart, WindowEnd: k.WindowEnd()}
 	skus, qtys, amounts, prices := map[string]bool{}, map[int32]bool{}, map[int64]bool{}, map[float64]bool{}
 	gifts, tiers, shipped, dues := map[bool]bool{}, map[SaleTier]bool{}, map[time.Time]bool{}, map[delta.DateValue]bool{}
 	var qtyAvgSum float64
@@ -273,7 +273,7 @@ func TestStateResultAllNull(t *testing.T) {
 		{Ts: time.Unix(2, 0), Sku: "x", Qty: 2},
 	}
 	k := SalesStatsKeysOf(nil, &rows[0])[0]
-	want := SalesStatsResult{WindowStart: k.WindowStart, WindowEnd: k.WindowEnd,
+	want := SalesStatsResult{WindowStart: k.WindowStart, WindowEnd: k.WindowEnd(),
 		Rows: 3, QtySum: 7, QtyAvg: 7.0 / 3, SkuMin: "b", FirstSku: "x", Skus: 2, Qtys: 2, SkusApprox: 2}
 	var s SalesStatsState
 	for i := range rows {
@@ -342,7 +342,7 @@ func TestStateResultAllNull(t *testing.T) {
 
 	// The empty state (no rows) has every nullable aggregate null too.
 	var empty SalesStatsState
-	wantEmpty := SalesStatsResult{WindowStart: k.WindowStart, WindowEnd: k.WindowEnd}
+	wantEmpty := SalesStatsResult{WindowStart: k.WindowStart, WindowEnd: k.WindowEnd()}
 	if diff := cmp.Diff(wantEmpty, empty.Result(&k)); diff != "" {
 		t.Errorf("empty result (-want +got):\n%s", diff)
 	}

@@ -141,7 +141,7 @@ func NewActionCounts(ctx context.Context, cfg ActionCountsConfig) (*stream.Query
 			Retain:      int64(cp.MinBatchesToRetain()),
 			Watermark:   true,
 			WindowEnd: func(k *ActionCountsKey) time.Time {
-				return k.WindowEnd
+				return k.WindowEnd()
 			},
 		},
 	)

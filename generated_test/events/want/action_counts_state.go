@@ -15,10 +15,10 @@ import (
 // decoding refuses any other version; key encodings carry no version byte
 // (they are compared as bytes), so the state store records this version with
 // the operator.
-const ActionCountsStateVersion = 1
+const ActionCountsStateVersion = 3
 
 // ActionCountsKey is the grouping key of the aggregation producing
-// ActionCountsResult: its keys and the bounds of the 1h tumbling window over
+// ActionCountsResult: its keys and the start of the 1h tumbling window over
 // time.
 //
 // AppendBinary encodes it for the state store and as a map key: equal keys
@@ -26,10 +26,15 @@ const ActionCountsStateVersion = 1
 type ActionCountsKey struct {
 	// Action is the "action" key.
 	Action EventAction
-	// WindowStart is the start of the window (inclusive).
+	// WindowStart is the start of the window (inclusive), in UTC; WindowEnd
+	// returns its end (exclusive), 1h later.
 	WindowStart time.Time
-	// WindowEnd is the end of the window (exclusive).
-	WindowEnd time.Time
+}
+
+// WindowEnd returns the end of k's window (exclusive): WindowStart plus the
+// window's size, 1h.
+func (k *ActionCountsKey) WindowEnd() time.Time {
+	return k.WindowStart.Add(time.Hour)
 }
 
 // ActionCountsKeyOf returns the key of the group r belongs to: its keys and
@@ -39,7 +44,7 @@ type ActionCountsKey struct {
 // keeps the key's encoding or a copy.
 func ActionCountsKeyOf(r *Event) (k ActionCountsKey, ok bool) {
 	k = ActionCountsKey{Action: r.Action}
-	k.WindowStart, k.WindowEnd = window.Tumbling(r.Time, time.Hour, 0)
+	k.WindowStart, _ = window.Tumbling(r.Time, time.Hour, 0)
 	return k, true
 }
 
@@ -50,7 +55,6 @@ func ActionCountsKeyOf(r *Event) (k ActionCountsKey, ok bool) {
 func (k *ActionCountsKey) AppendBinary(b []byte) []byte {
 	b = streamimpl.AppendString(b, string(k.Action))
 	b = streamimpl.AppendTime(b, k.WindowStart)
-	b = streamimpl.AppendTime(b, k.WindowEnd)
 	return b
 }
 
@@ -65,7 +69,6 @@ func (k *ActionCountsKey) UnmarshalBinary(b []byte) error {
 		d.Fail("invalid EventAction value")
 	}
 	t.WindowStart = d.Time()
-	t.WindowEnd = d.Time()
 	if err := d.End(); err != nil {
 		return err
 	}
@@ -113,7 +116,7 @@ func (s *ActionCountsState) Result(k *ActionCountsKey) ActionCountsResult {
 	res := ActionCountsResult{
 		Action:      k.Action,
 		WindowStart: k.WindowStart,
-		WindowEnd:   k.WindowEnd,
+		WindowEnd:   k.WindowEnd(),
 		Count:       s.count,
 		Latest:      s.latest,
 	}
