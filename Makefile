@@ -37,8 +37,10 @@ interop:
 ## The end-to-end benchmarks (./bench: decode, Parquet write, pipeline in
 ## process and as a binary, DuckDB one-thread baseline when make interop-setup
 ## installed it; 10M events in 5,000 files) run each stage once
-## (an iteration is seconds long); STREAMGEN_BENCH_RSS_BYTES=1G adds the
-## peak-RSS run over 1 GB of input.
+## (an iteration is seconds long); BenchmarkWindowedCount counts the same
+## events per action and 1-hour window (and a 1M-group dataset for the
+## state's bytes per group) in process, as a binary and with DuckDB;
+## STREAMGEN_BENCH_RSS_BYTES=1G adds the peak-RSS run over 1 GB of input.
 bench:
 	$(GO) test $(GOFLAGS) -run '^$$' -bench . -benchmem -benchtime $(BENCH_TIME) ./runtime/...
 	$(GO) test $(GOFLAGS) -run '^$$' -bench . -benchtime 1x -count 1 -timeout 20m ./bench/...

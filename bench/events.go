@@ -4,7 +4,11 @@
 // the events record ({"time","action"}) as JSON lines files streamed into
 // a Delta table by the generated_test/events_delta golden
 // (events_to_delta), beside the decode-only and Parquet-write-only figures
-// on the same dataset, so the engine's own overhead is visible.
+// on the same dataset, so the engine's own overhead is visible; and
+// BenchmarkWindowedCount, the same events counted per action and 1-hour
+// window by the generated_test/windowed_counts golden (complete mode into
+// Delta), beside DuckDB's GROUP BY time_bucket, with the state's bytes per
+// group over a second dataset of 1M groups.
 //
 // Run them with `make bench` or
 //
@@ -20,7 +24,8 @@
 //
 // Each figure is reported as rows/s, MB/s (of JSON input, for every stage,
 // so they line up), rows/s/core (rows per CPU second: user+sys) and, for
-// the runs of the binary, peak-RSS-MB (the child's VmHWM, sampled from /proc).
+// the runs of the binary, peak-RSS-MB (the child's VmHWM, sampled from
+// /proc); the windowed runs in process add state-B/group and heap-B/group.
 package bench
 
 import (
@@ -64,6 +69,14 @@ const BaseTime = 1469501675
 // order), actions mostly alternating Open and Close (one in ten repeats
 // the previous action).
 func Generate(dir string, files, rowsPerFile int, seed uint64) (Dataset, error) {
+	return GenerateSpread(dir, files, rowsPerFile, seed, 1)
+}
+
+// GenerateSpread is Generate with the time steps (0 to 2 seconds a row)
+// multiplied by spread, so the events cover spread times as many hours:
+// BenchmarkWindowedCount's many-groups dataset (spread 180: 10M events over
+// some 57 years, about 10 events per action and hour, 1M groups).
+func GenerateSpread(dir string, files, rowsPerFile int, seed uint64, spread int64) (Dataset, error) {
 	ds := Dataset{Dir: dir, Files: files}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return ds, err
@@ -83,7 +96,7 @@ func Generate(dir string, files, rowsPerFile int, seed uint64) (Dataset, error) 
 		}
 		w := bufio.NewWriterSize(f, 256<<10)
 		for range rowsPerFile {
-			t += int64(rng.IntN(3))
+			t += int64(rng.IntN(3)) * spread
 			ts := t
 			if rng.IntN(8) == 0 {
 				ts += int64(rng.IntN(11)) - 5
