@@ -6,6 +6,12 @@
 // want/ carry no generated-code marker and are never touched.
 package generated
 
+//go:generate go run ../cmd/streamgen generate --omit-version -o agg_modes_delta_append/want agg_modes_delta_append/streamgen.yaml
+//go:generate go run ../cmd/streamgen generate --omit-version -o agg_modes_delta_complete/want agg_modes_delta_complete/streamgen.yaml
+//go:generate go run ../cmd/streamgen generate --omit-version -o agg_modes_delta_update/want agg_modes_delta_update/streamgen.yaml
+//go:generate go run ../cmd/streamgen generate --omit-version -o agg_modes_memory_append/want agg_modes_memory_append/streamgen.yaml
+//go:generate go run ../cmd/streamgen generate --omit-version -o agg_modes_memory_complete/want agg_modes_memory_complete/streamgen.yaml
+//go:generate go run ../cmd/streamgen generate --omit-version -o agg_modes_memory_update/want agg_modes_memory_update/streamgen.yaml
 //go:generate go run ../cmd/streamgen generate --omit-version -o aggregates/want aggregates/streamgen.yaml
 //go:generate go run ../cmd/streamgen generate --omit-version -o all_types/want all_types/streamgen.yaml
 //go:generate go run ../cmd/streamgen generate --omit-version -o console/want console/streamgen.yaml
@@ -18,3 +24,4 @@ package generated
 //go:generate go run ../cmd/streamgen generate --omit-version -o mapfn/want mapfn/streamgen.yaml
 //go:generate go run ../cmd/streamgen generate --omit-version -o partitioned/want partitioned/streamgen.yaml
 //go:generate go run ../cmd/streamgen generate --omit-version -o sensor_readings/want sensor_readings/streamgen.yaml
+//go:generate go run ../cmd/streamgen generate --omit-version -o windowed_counts/want windowed_counts/streamgen.yaml

@@ -1,6 +1,7 @@
 package window
 
 import (
+	"math/big"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -141,5 +142,86 @@ func TestSession(t *testing.T) {
 	start, end := Session(ts, time.Minute)
 	if start != utc(2020, 1, 1, 0, 0, 0, 5) || end != utc(2020, 1, 1, 0, 1, 0, 5) {
 		t.Errorf("Session = [%v, %v)", start, end)
+	}
+}
+
+// bigNanos returns t in nanoseconds since the epoch, exactly.
+func bigNanos(t time.Time) *big.Int {
+	n := big.NewInt(t.Unix())
+	n.Mul(n, big.NewInt(1e9))
+	return n.Add(n, big.NewInt(int64(t.Nanosecond())))
+}
+
+// Tumbling against floor((ts - offset) / size) computed with big
+// integers: times anywhere in years 1–9999 and around the epoch and
+// window boundaries, sizes from a nanosecond to a week (not dividing a
+// day too), offsets negative, larger than the size, and equal to it.
+func TestTumblingBruteForce(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	sizes := []time.Duration{1, 7, time.Millisecond, time.Second, 7 * time.Second, time.Minute, 10 * time.Minute,
+		time.Hour, 90 * time.Minute, 7 * time.Hour, 24 * time.Hour, 7 * 24 * time.Hour}
+	lo, hi := utc(1, 1, 1, 0, 0, 0, 0).Unix(), utc(9999, 12, 31, 23, 59, 59, 0).Unix()
+	for range 20000 {
+		size := sizes[rng.IntN(len(sizes))]
+		var off time.Duration
+		switch rng.IntN(4) {
+		case 0:
+		case 1:
+			off = size
+		default:
+			off = time.Duration(rng.Int64N(int64(6*size)+1) - int64(3*size))
+		}
+		var ts time.Time
+		switch rng.IntN(3) {
+		case 0:
+			ts = time.Unix(lo+rng.Int64N(hi-lo), rng.Int64N(1e9))
+		case 1:
+			ts = time.Unix(0, rng.Int64N(int64(4*size))-int64(2*size)) // around the epoch
+		default: // on a boundary, or a nanosecond either side
+			ts = time.Unix(0, 0).Add(off).Add(time.Duration(rng.Int64N(41)-20) * size).Add(time.Duration(rng.IntN(3) - 1))
+		}
+		n, o, sz := bigNanos(ts), big.NewInt(int64(off)), big.NewInt(int64(size))
+		k := new(big.Int).Sub(n, o)
+		k.Div(k, sz) // Euclidean division: the floor for a positive divisor
+		want := k.Mul(k, sz).Add(k, o)
+		start, end := Tumbling(ts, size, off)
+		if bigNanos(start).Cmp(want) != 0 || end.Sub(start) != size || start.Location() != time.UTC {
+			t.Fatalf("Tumbling(%v, %v, %v) = [%v, %v), want start %v ns since the epoch", ts, size, off, start, end, want)
+		}
+		if start.After(ts) || !end.After(ts) {
+			t.Fatalf("Tumbling(%v, %v, %v) = [%v, %v) does not hold it", ts, size, off, start, end)
+		}
+	}
+}
+
+// Sliding windows far from the epoch and with offsets beyond the slide:
+// the windows hold ts, start on the grid offset + k*slide, and are all
+// there (the one before the first and the one after the last do not
+// hold ts).
+func TestSlidingFarAndOffsets(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for range 5000 {
+		slide := []time.Duration{time.Second, time.Minute, 5 * time.Minute, 7 * time.Minute, time.Hour}[rng.IntN(5)]
+		size := slide*time.Duration(1+rng.IntN(4)) + time.Duration(rng.Int64N(int64(slide)))*time.Duration(rng.IntN(2))
+		off := time.Duration(rng.Int64N(int64(5*slide)) - int64(2*slide))
+		ts := time.Unix(utc(1, 1, 1, 0, 0, 0, 0).Unix()+rng.Int64N(316e9), rng.Int64N(1e9))
+		first, n := Sliding(ts, size, slide, off)
+		if n < 1 {
+			t.Fatalf("Sliding(%v, %v, %v, %v): %d windows", ts, size, slide, off, n)
+		}
+		onGrid := func(s time.Time) bool {
+			k := new(big.Int).Sub(bigNanos(s), big.NewInt(int64(off)))
+			return k.Mod(k, big.NewInt(int64(slide))).Sign() == 0
+		}
+		for i := range n {
+			s := first.Add(time.Duration(i) * slide)
+			if !onGrid(s) || s.After(ts) || !s.Add(size).After(ts) {
+				t.Fatalf("Sliding(%v, %v, %v, %v): window %d [%v, %v) is off the grid or does not hold it", ts, size, slide, off, i, s, s.Add(size))
+			}
+		}
+		before, after := first.Add(-slide), first.Add(time.Duration(n)*slide)
+		if before.Add(size).After(ts) || !after.After(ts) {
+			t.Fatalf("Sliding(%v, %v, %v, %v) = %v, %d: a window holding it is missing", ts, size, slide, off, first, n)
+		}
 	}
 }
