@@ -11,7 +11,7 @@ TEST_TIMEOUT ?= 14m
 RACE ?= -race
 BENCH_TIME   ?= 2s
 
-.PHONY: all build test bench generate check-generated demo demo-live demo-table lint fuzz clean interop-setup interop
+.PHONY: all build test bench generate check-generated demo demo-events demo-live demo-table lint fuzz clean interop-setup interop
 
 all: lint build test
 
@@ -54,12 +54,19 @@ check-generated: generate
 	@git diff --exit-code || { echo "generated files are stale: run 'make generate' and commit"; exit 1; }
 	@test -z "$$(git status --porcelain --untracked-files=all)" || { git status --porcelain --untracked-files=all; echo "make generate created untracked files"; exit 1; }
 
-## demo: the iot_status example as a user runs it: build streamgen, generate,
-## build the pipeline binary, write sample files, run it with
-## -trigger available-now, then print the Delta table, its history and the
-## quarantined lines (demo-out/iot_status).
+## demo: the examples as a user runs them: build streamgen, generate, build
+## the pipeline binary, write sample files, run it with -trigger available-now,
+## then print the Delta table and its history. First iot_status (device-status
+## files -> Delta append, with the quarantined lines; demo-out/iot_status), then
+## action_counts (door events -> 1-hour windowed counts, complete mode, on the
+## state store; demo-out/action_counts).
 demo:
 	GO=$(GO) bash examples/iot_status/demo.sh
+	GO=$(GO) bash examples/action_counts/demo.sh
+
+## demo-events: the action_counts demo alone.
+demo-events:
+	GO=$(GO) bash examples/action_counts/demo.sh
 
 ## demo-live: the same pipeline in process with the default trigger: the
 ## table queried while files trickle in, then Stop (demo-out/iot_status-live).
