@@ -442,8 +442,18 @@ func runBinary(b *testing.B, bin string, d Dataset) measure {
 	b.Helper()
 	dir := tempDir(b, "process-*")
 	defer os.RemoveAll(dir)
-	table := filepath.Join(dir, "table")
-	cmd := exec.Command(bin, "-source-path", d.Dir, "-sink-path", table,
+	m := execBinary(b, bin, dir, d)
+	checkTable(b, filepath.Join(dir, "table"), d.Rows)
+	return m
+}
+
+// execBinary runs a generated pipeline binary over d into dir/table
+// (checkpoint dir/checkpoint) with -trigger available-now and returns its
+// wall time, CPU time and peak RSS (VmHWM, or ru_maxrss, an upper bound,
+// where /proc cannot be read; see sampleHWM). Only the run is timed.
+func execBinary(b *testing.B, bin, dir string, d Dataset) measure {
+	b.Helper()
+	cmd := exec.Command(bin, "-source-path", d.Dir, "-sink-path", filepath.Join(dir, "table"),
 		"-checkpoint", filepath.Join(dir, "checkpoint"), "-trigger", "available-now", "-log-level", "warn")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -468,9 +478,8 @@ func runBinary(b *testing.B, bin string, d Dataset) measure {
 	if !ok {
 		b.Fatal("no rusage")
 	}
-	checkTable(b, table, d.Rows)
 	rss := hwm
-	if rss == 0 { // no /proc: ru_maxrss, an upper bound (see sampleHWM)
+	if rss == 0 {
 		rss = int64(ru.Maxrss) // KiB on Linux
 		if runtime.GOOS == "darwin" {
 			rss /= 1024

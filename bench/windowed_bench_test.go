@@ -154,7 +154,7 @@ func BenchmarkWindowedCount(b *testing.B) {
 				var runs []measure
 				for range b.N {
 					dir := tempDir(b, "wc-process-*")
-					runs = append(runs, runWindowedBinary(b, bin, dir, d))
+					runs = append(runs, execBinary(b, bin, dir, d))
 					checkWindowed(b, filepath.Join(dir, "table"), want)
 					os.RemoveAll(dir)
 				}
@@ -266,38 +266,6 @@ func windowedBinary(b *testing.B) string {
 		b.Fatal(wbinErr)
 	}
 	return wbinPath
-}
-
-// runWindowedBinary runs the binary over d into dir/table and returns the
-// child's wall time, CPU time and peak RSS.
-func runWindowedBinary(b *testing.B, bin, dir string, d Dataset) measure {
-	b.Helper()
-	cmd := exec.Command(bin, "-source-path", d.Dir, "-sink-path", filepath.Join(dir, "table"),
-		"-checkpoint", filepath.Join(dir, "checkpoint"), "-trigger", "available-now", "-log-level", "warn")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	b.StartTimer()
-	t0 := time.Now()
-	err := cmd.Start()
-	var hwm int64
-	if err == nil {
-		done := make(chan struct{})
-		sampled := make(chan int64)
-		go func() { sampled <- sampleHWM(cmd.Process.Pid, done) }()
-		err = cmd.Wait()
-		close(done)
-		hwm = <-sampled
-	}
-	wall := time.Since(t0)
-	b.StopTimer()
-	if err != nil {
-		b.Fatalf("%s: %v\n%s", bin, err, stderr.Bytes())
-	}
-	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	if !ok {
-		b.Fatal("no rusage")
-	}
-	return measure{wall: wall, cpu: RusageCPU(ru), rssKiB: hwm}
 }
 
 // checkWindowed fails unless the Delta table at dir holds exactly the
