@@ -167,6 +167,15 @@ type ListenerProgress interface {
 	OnProgress(Progress)
 }
 
+// ProgressFunc adapts a function to a ListenerProgress, as
+// http.HandlerFunc adapts one to a Handler:
+//
+//	stream.Listeners(stream.ProgressFunc(func(p stream.Progress) { … }))
+type ProgressFunc func(Progress)
+
+// OnProgress calls f(p).
+func (f ProgressFunc) OnProgress(p Progress) { f(p) }
+
 // ListenerIdle is a Listener told when the query becomes idle.
 type ListenerIdle interface {
 	// OnIdle is called when a trigger finds no new data after one that

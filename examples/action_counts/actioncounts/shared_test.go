@@ -40,7 +40,7 @@ func TestPublishedEventsDemo(t *testing.T) {
 	cfg.Trigger = trigger.AvailableNow()
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	var progress []stream.Progress
-	cfg.Listeners = append(cfg.Listeners, progressRecorder(func(p stream.Progress) { progress = append(progress, p) }))
+	cfg.Listeners = append(cfg.Listeners, stream.ProgressFunc(func(p stream.Progress) { progress = append(progress, p) }))
 
 	if err := os.MkdirAll(cfg.SourcePath, 0o755); err != nil {
 		t.Fatal(err)
@@ -168,11 +168,6 @@ func fieldNames(snap *delta.Snapshot) []string {
 	}
 	return names
 }
-
-// progressRecorder is a stream.ListenerProgress calling f.
-type progressRecorder func(stream.Progress)
-
-func (f progressRecorder) OnProgress(p stream.Progress) { f(p) }
 
 func mustLocal(t *testing.T, dir string) storage.Storage {
 	t.Helper()

@@ -115,7 +115,7 @@ func testSeed(t *testing.T, seed uint64) {
 	cfg.Trigger = trigger.AvailableNow()
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	var progress []stream.Progress
-	cfg.Listeners = append(cfg.Listeners, progressFunc(func(p stream.Progress) { progress = append(progress, p) }))
+	cfg.Listeners = append(cfg.Listeners, stream.ProgressFunc(func(p stream.Progress) { progress = append(progress, p) }))
 	if err := datagen.WriteAll(ctx, cfg.SourcePath, files, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -285,10 +285,6 @@ func windowEnd(t *testing.T, r string) int64 {
 	}
 	return end.Unix()
 }
-
-type progressFunc func(stream.Progress)
-
-func (f progressFunc) OnProgress(p stream.Progress) { f(p) }
 
 func local(t *testing.T, dir string) storage.Storage {
 	t.Helper()

@@ -121,7 +121,7 @@ func TestSlidingUpdateMatchesBruteForce(t *testing.T) {
 			cfg.Trigger = trigger.AvailableNow()
 			cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 			var progress []stream.Progress
-			cfg.Listeners = append(cfg.Listeners, progressFunc(func(p stream.Progress) { progress = append(progress, p) }))
+			cfg.Listeners = append(cfg.Listeners, stream.ProgressFunc(func(p stream.Progress) { progress = append(progress, p) }))
 			if err := datagen.WriteAll(ctx, cfg.SourcePath, files, 0); err != nil {
 				t.Fatal(err)
 			}
@@ -186,10 +186,6 @@ func rows(t *testing.T, table *delta.Table, v int64) []string {
 	slices.Sort(out)
 	return out
 }
-
-type progressFunc func(stream.Progress)
-
-func (f progressFunc) OnProgress(p stream.Progress) { f(p) }
 
 func local(t *testing.T, dir string) storage.Storage {
 	t.Helper()

@@ -37,7 +37,7 @@ func run(t *testing.T, files [][]aggmodel.Click) []aggmodel.Observed {
 	cfg.Logger = slog.New(slog.DiscardHandler)
 	sink := cfg.Sink
 	var got []aggmodel.Observed
-	cfg.Listeners = append(cfg.Listeners, aggmodel.Recorder(func(p stream.Progress) {
+	cfg.Listeners = append(cfg.Listeners, stream.ProgressFunc(func(p stream.Progress) {
 		got = append(got, aggmodel.Observe(p, modelRows(sink.Rows())))
 	}))
 	aggmodel.WriteFiles(t, cfg.SourcePath, files)

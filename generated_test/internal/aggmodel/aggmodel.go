@@ -397,9 +397,3 @@ func Check(t testing.TB, want []Batch, got []Observed) {
 		}
 	}
 }
-
-// Recorder is a stream.ListenerProgress calling a function.
-type Recorder func(stream.Progress)
-
-// OnProgress implements stream.ListenerProgress.
-func (f Recorder) OnProgress(p stream.Progress) { f(p) }
