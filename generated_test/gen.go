@@ -12,6 +12,8 @@ package generated
 //go:generate go run ../cmd/streamgen generate --omit-version -o agg_modes_memory_append/want agg_modes_memory_append/streamgen.yaml
 //go:generate go run ../cmd/streamgen generate --omit-version -o agg_modes_memory_complete/want agg_modes_memory_complete/streamgen.yaml
 //go:generate go run ../cmd/streamgen generate --omit-version -o agg_modes_memory_update/want agg_modes_memory_update/streamgen.yaml
+//go:generate go run ../cmd/streamgen generate --omit-version -o agg_sessions_delta_append/want agg_sessions_delta_append/streamgen.yaml
+//go:generate go run ../cmd/streamgen generate --omit-version -o agg_sessions_memory_complete/want agg_sessions_memory_complete/streamgen.yaml
 //go:generate go run ../cmd/streamgen generate --omit-version -o aggregates/want aggregates/streamgen.yaml
 //go:generate go run ../cmd/streamgen generate --omit-version -o all_types/want all_types/streamgen.yaml
 //go:generate go run ../cmd/streamgen generate --omit-version -o console/want console/streamgen.yaml

@@ -1159,6 +1159,10 @@ func watermarkOpt(r *plan.Runnable) jen.Code {
 //		state.Sub(cp.Storage(), state.Dir(0, 0)),
 //		aggregate.Config[ActionCountsKey]{…},
 //	)
+//
+// or, for a session window, aggregate.NewSession with an
+// aggregate.Session{Gap, Start: &k.WindowStart, End: s.WindowEnd, Merge:
+// (*S).Merge} after the config. The runner is the same for both.
 func aggOperatorCode(r *plan.Runnable, pl *ir.Pipeline) []jen.Code {
 	a := r.Agg
 	if a == nil {
@@ -1180,12 +1184,26 @@ func aggOperatorCode(r *plan.Runnable, pl *ir.Pipeline) []jen.Code {
 			jen.Return(jen.Id("k").Dot(a.WindowEnd.GoName).Call()),
 		)
 	}
+	args := []jen.Code{
+		jen.Line().Qual(statePath, "Sub").Call(jen.Id("cp").Dot("Storage").Call(), jen.Qual(statePath, "Dir").Call(jen.Lit(0), jen.Lit(0))),
+		jen.Line().Qual(aggregatePath, "Config").Types(jen.Id(a.Key)).Values(cfg),
+	}
+	newFn := "New"
+	if a.SessionSet != "" {
+		// aggregate.Session[K, S]{Gap: …, Start: …, End: …, Merge: (*S).Merge}
+		newFn = "NewSession"
+		args = append(args, jen.Line().Qual(aggregatePath, "Session").Types(jen.Id(a.Key), jen.Id(a.State)).Values(jen.Dict{
+			jen.Id("Gap"): durationCode(a.IR.Window.Gap),
+			jen.Id("Start"): jen.Func().Params(jen.Id("k").Op("*").Id(a.Key)).Op("*").Qual(timePath, "Time").Block(
+				jen.Return(jen.Op("&").Id("k").Dot(a.WindowStart.GoName))),
+			jen.Id("End"): jen.Func().Params(jen.Id("s").Op("*").Id(a.State)).Qual(timePath, "Time").Block(
+				jen.Return(jen.Id("s").Dot(a.WindowEnd.GoName))),
+			jen.Id("Merge"): jen.Parens(jen.Op("*").Id(a.State)).Dot("Merge"),
+		}))
+	}
+	args = append(args, jen.Line())
 	return []jen.Code{
-		jen.List(jen.Id("agg"), jen.Err()).Op(":=").Qual(aggregatePath, "New").Types(jen.Id(a.Key), jen.Id(a.State)).Call(
-			jen.Line().Qual(statePath, "Sub").Call(jen.Id("cp").Dot("Storage").Call(), jen.Qual(statePath, "Dir").Call(jen.Lit(0), jen.Lit(0))),
-			jen.Line().Qual(aggregatePath, "Config").Types(jen.Id(a.Key)).Values(cfg),
-			jen.Line(),
-		),
+		jen.List(jen.Id("agg"), jen.Err()).Op(":=").Qual(aggregatePath, newFn).Types(jen.Id(a.Key), jen.Id(a.State)).Call(args...),
 		wrapErr(pl, "state"),
 	}
 }
@@ -1353,7 +1371,7 @@ func resultFuncs(r *plan.Runnable) []jen.Code {
 		for _, k := range r.Agg.Keys {
 			vals[jen.Id(k.Field.GoName)] = jen.Id("r").Dot(k.Field.GoName)
 		}
-		if windowedKey(r.Agg) {
+		if keyHasStart(r.Agg) {
 			vals[jen.Id(r.Agg.WindowStart.GoName)] = jen.Id("r").Dot(r.Agg.WindowStart.GoName)
 		}
 		out = append(out, jen.Add(doc(wrap(fmt.Sprintf("%s returns r's grouping key (keys and window) as a string: the key of the memory sink's update mode.", r.ResultKey)))).Line().

@@ -44,8 +44,16 @@ const windowPath = "github.com/streamgen/streamgen/runtime/window"
 // The encoding version is 1; 2 when a sum keeps a has-a-value flag
 // (version 2 added it); 3 when the key holds a tumbling or sliding window
 // (version 3 dropped the window's end from the key, which holds its start
-// only; sums keep their flags as in version 2). Encodings of other
-// aggregations are unchanged.
+// only; sums keep their flags as in version 2); 4 for a session window
+// (version 4 moved the session's start from the state to the key, which
+// the state store and runtime/aggregate index sessions by, leaving the
+// end in the state). Encodings of other aggregations are unchanged.
+//
+// A session window's key holds the session's start and its state the
+// session's end: <P>KeyOf gives a row's key with the row's event time as
+// the start, and the operator (aggregate.NewSession) moves it to the start
+// of the session the row joins, merging sessions (Merge) that come to
+// overlap.
 //
 // Merge is associative, and commutative except for first and last; the
 // float sums of sum and avg are associative only up to rounding.
@@ -89,10 +97,15 @@ func stateVersionConst(a *plan.Aggregation) jen.Code {
 		Const().Id(a.Version).Op("=").Lit(stateVersion(a))
 }
 
-// stateVersion is the version of a's key and state encodings: 3 when the
-// key holds a window (its start only, since version 3), 2 when a sum keeps
-// a has-a-value flag (a nullable sum, added in version 2), else 1.
+// stateVersion is the version of a's key and state encodings: 4 for a
+// session window (the session's start in the key, its end in the state,
+// since version 4), 3 when the key holds a tumbling or sliding window (its
+// start only, since version 3), 2 when a sum keeps a has-a-value flag (a
+// nullable sum, added in version 2), else 1.
 func stateVersion(a *plan.Aggregation) int {
+	if a.SessionSet != "" {
+		return 4
+	}
 	if windowedKey(a) {
 		return 3
 	}
@@ -156,10 +169,17 @@ func keyStruct(a *plan.Aggregation) jen.Code {
 		fields = append(fields, jen.Add(doc(wrap(fmt.Sprintf("%s is the %q key%s.", k.Field.GoName, k.In.IR.Name, nilNote(k.Field.Type))))).Line().
 			Id(k.Field.GoName).Add(goType(k.Field.Type)))
 	}
-	if windowedKey(a) {
+	switch {
+	case windowedKey(a):
 		fields = append(fields,
 			jen.Add(doc(wrap(fmt.Sprintf("%s is the start of the window (inclusive), in UTC; %s returns its end (exclusive), %s later.",
 				a.WindowStart.GoName, a.WindowEnd.GoName, durText(a.IR.Window.Size))))).Line().
+				Id(a.WindowStart.GoName).Qual(timePath, "Time"),
+		)
+	case a.SessionSet != "":
+		fields = append(fields,
+			jen.Add(doc(wrap(fmt.Sprintf("%s is the start of the session (inclusive), in UTC: its earliest event. %s sets it to the row's event time; the aggregation operator (aggregate.NewSession) sets it to the start of the session the row joins. The session's end is %s.%s.",
+				a.WindowStart.GoName, a.KeyOf, a.State, a.WindowEnd.GoName)))).Line().
 				Id(a.WindowStart.GoName).Qual(timePath, "Time"),
 		)
 	}
@@ -167,7 +187,7 @@ func keyStruct(a *plan.Aggregation) jen.Code {
 	switch w := a.IR.Window; {
 	case w == nil:
 	case w.Kind == ir.Session:
-		what = "its keys; the bounds of a session are part of its state (" + a.State + ".WindowStart, WindowEnd), since a key's sessions grow and merge as events arrive"
+		what = "its keys and the start of a session of " + windowDesc(w) + "; the session's end is part of its state (" + a.State + "." + a.WindowEnd.GoName + "), since a session grows as events arrive. A group has one key per session: sessions that come to overlap are merged into the earliest one's key"
 	case len(a.Keys) == 0:
 		what = "the start of " + windowDesc(w)
 	default:
@@ -197,11 +217,16 @@ func keyWindowEnd(a *plan.Aggregation) jen.Code {
 	)
 }
 
-// windowedKey reports whether the key holds a window's start (tumbling and
-// sliding windows).
+// windowedKey reports whether the key holds a fixed-length window's start
+// (tumbling and sliding windows), whose end the key's WindowEnd method
+// gives.
 func windowedKey(a *plan.Aggregation) bool {
 	return a.IR.Window != nil && a.IR.Window.Kind != ir.Session
 }
+
+// keyHasStart reports whether the key holds a window's start: any window,
+// a session's included (its end is in the state).
+func keyHasStart(a *plan.Aggregation) bool { return a.IR.Window != nil }
 
 // nilNote notes that a pointer key or value may be nil.
 func nilNote(t *plan.Type) string {
@@ -383,6 +408,15 @@ func keyOfFunc(a *plan.Aggregation) jen.Code {
 			jen.Return(jen.Id("dst")),
 		)
 		first = fmt.Sprintf("%s appends to dst the keys of the groups r belongs to, one per window of %s holding it (in increasing order), and returns the extended slice.", a.KeyOf, windowDesc(w))
+	case w != nil && w.Kind == ir.Session:
+		if a.WindowColumn.Type.Pointer {
+			ts = jen.Parens(ts) // (*r.Time).UTC()
+		}
+		body = append(body,
+			jen.Id("k").Dot(a.WindowStart.GoName).Op("=").Add(ts).Dot("UTC").Call(),
+			jen.Return(jen.Id("k"), jen.True()),
+		)
+		first = fmt.Sprintf("%s returns the key of the group r belongs to, with r's event time as the start of its session: the start of [time, time+%s), the session of r alone. The aggregation operator (aggregate.NewSession) finds the session r joins and sets the start to that session's.", a.KeyOf, durText(w.Gap))
 	case w != nil && w.Kind == ir.Tumbling:
 		body = append(body,
 			jen.List(jen.Id("k").Dot(a.WindowStart.GoName), jen.Id("_")).Op("=").
@@ -393,9 +427,6 @@ func keyOfFunc(a *plan.Aggregation) jen.Code {
 	default:
 		body = append(body, jen.Return(jen.Id("k"), jen.True()))
 		first = fmt.Sprintf("%s returns the key of the group r belongs to.", a.KeyOf)
-		if w != nil {
-			first += fmt.Sprintf(" Its session is found by the state store: %s.Add extends a session's bounds.", a.State)
-		}
 	}
 	text := wrap(first)
 	if w != nil && a.WindowColumn.Type.Pointer {
@@ -532,7 +563,7 @@ func keyAppendBinary(a *plan.Aggregation) jen.Code {
 	for _, k := range a.Keys {
 		body = append(body, appendField(k.Field.Type, jen.Id("k").Dot(k.Field.GoName))...)
 	}
-	if windowedKey(a) {
+	if keyHasStart(a) {
 		body = append(body, appendValue(a.WindowStart.Type, jen.Id("k").Dot(a.WindowStart.GoName)))
 	}
 	body = append(body, jen.Return(jen.Id("b")))
@@ -563,7 +594,7 @@ func keyUnmarshalBinary(a *plan.Aggregation) jen.Code {
 	for _, k := range a.Keys {
 		body = append(body, readField(k.Field.Type, jen.Id("t").Dot(k.Field.GoName))...)
 	}
-	if windowedKey(a) {
+	if keyHasStart(a) {
 		body = append(body, jen.Id("t").Dot(a.WindowStart.GoName).Op("=").Add(readValue(a.WindowStart.Type)))
 	}
 	body = append(body, decodeTail("k")...)
@@ -614,11 +645,10 @@ func stateStruct(a *plan.Aggregation) jen.Code {
 	var fields []jen.Code
 	if a.SessionSet != "" {
 		fields = append(fields,
-			jen.Comment(fmt.Sprintf("%s is the start of the session: its earliest event (inclusive).", a.WindowStart.GoName)).Line().
-				Id(a.WindowStart.GoName).Qual(timePath, "Time"),
-			jen.Comment(fmt.Sprintf("%s is the end of the session: its latest event plus the gap (exclusive).", a.WindowEnd.GoName)).Line().
+			jen.Add(doc(wrap(fmt.Sprintf("%s is the end of the session (exclusive), in UTC: its latest event plus the gap, %s. Its start is the key's %s.",
+				a.WindowEnd.GoName, durText(a.IR.Window.Gap), a.WindowStart.GoName)))).Line().
 				Id(a.WindowEnd.GoName).Qual(timePath, "Time"),
-			jen.Comment(fmt.Sprintf("%s says the session bounds are set (a row was added).", a.SessionSet)).Line().
+			jen.Comment(fmt.Sprintf("%s says %s is set (a row was added).", a.SessionSet, a.WindowEnd.GoName)).Line().
 				Id(a.SessionSet).Bool(),
 		)
 	}
@@ -664,7 +694,7 @@ func stateStruct(a *plan.Aggregation) jen.Code {
 	}
 	text := wrap(fmt.Sprintf("%s is the accumulator of one group of the aggregation producing %s: %s.", a.State, a.Result.GoName, strings.Join(aggs, ", ")))
 	if a.SessionSet != "" {
-		text += "\n\n" + wrap("The state of a session window holds the session's bounds. A key may have several sessions at once; the state store keeps one state per session and merges (Merge) the states whose bounds overlap.")
+		text += "\n\n" + wrap("The state of a session window holds the session's end; its key holds its start. A group may have several sessions at once, one state each; the aggregation operator (aggregate.NewSession) merges (Merge) the sessions a row makes overlap into the earliest one.")
 	}
 	text += "\n\n" + wrap("The zero value is the empty state. A state holds maps and sketches: use it through a pointer and do not copy it after first use.")
 	return jen.Add(doc(text)).Line().Type().Id(a.State).Struct(fields...)
@@ -690,25 +720,17 @@ func stored(t *plan.Type, v jen.Code) jen.Code {
 	return v
 }
 
-// sessionAdd emits the session bounds update for the row's event time:
+// sessionAdd emits the session end update for the row's event time:
 //
-//	ts := r.Time
-//	if !s.sessionSet || ts.Before(s.WindowStart) {
-//		s.WindowStart = ts.UTC()
-//	}
-//	if end := ts.Add(5 * time.Minute); !s.sessionSet || end.After(s.WindowEnd) {
+//	if end := r.Time.Add(5 * time.Minute); !s.sessionSet || end.After(s.WindowEnd) {
 //		s.WindowEnd = end.UTC()
 //	}
 //	s.sessionSet = true
 func sessionAdd(a *plan.Aggregation) []jen.Code {
 	st := func(n string) *jen.Statement { return jen.Id("s").Dot(n) }
-	notSet := jen.Op("!").Add(st(a.SessionSet))
 	return withValue(a.WindowColumn, func(ts jen.Code) []jen.Code {
 		return []jen.Code{
-			jen.Id("ts").Op(":=").Add(ts),
-			jen.If(notSet.Clone().Op("||").Id("ts").Dot("Before").Call(st(a.WindowStart.GoName))).Block(
-				st(a.WindowStart.GoName).Op("=").Id("ts").Dot("UTC").Call()),
-			jen.If(jen.Id("end").Op(":=").Id("ts").Dot("Add").Call(durationCode(a.IR.Window.Gap)), notSet.Clone().Op("||").Id("end").Dot("After").Call(st(a.WindowEnd.GoName))).Block(
+			jen.If(jen.Id("end").Op(":=").Add(ts).Dot("Add").Call(durationCode(a.IR.Window.Gap)), jen.Op("!").Add(st(a.SessionSet)).Op("||").Id("end").Dot("After").Call(st(a.WindowEnd.GoName))).Block(
 				st(a.WindowEnd.GoName).Op("=").Id("end").Dot("UTC").Call()),
 			st(a.SessionSet).Op("=").True(),
 		}
@@ -813,7 +835,7 @@ func stateAdd(a *plan.Aggregation) jen.Code {
 		body = append(body, aggAdd(s)...)
 	}
 	text := wrap(fmt.Sprintf("Add adds row r, a row of the group, to the state. Null values are skipped (count() counts every row).%s",
-		map[bool]string{true: " It extends the session's bounds to hold r's event time.", false: ""}[a.SessionSet != ""]))
+		map[bool]string{true: " It extends the session's end to r's event time plus the gap.", false: ""}[a.SessionSet != ""]))
 	return jen.Add(doc(text)).Line().Func().Params(jen.Id("s").Op("*").Id(a.State)).Id("Add").
 		Params(jen.Id("r").Op("*").Add(inType(a))).Block(body...)
 }
@@ -881,8 +903,6 @@ func stateMerge(a *plan.Aggregation) jen.Code {
 		st := func(r, n string) *jen.Statement { return jen.Id(r).Dot(n) }
 		notSet := func() *jen.Statement { return jen.Op("!").Add(st("s", a.SessionSet)) }
 		body = append(body, jen.If(st("o", a.SessionSet)).Block(
-			jen.If(notSet().Op("||").Add(st("o", a.WindowStart.GoName)).Dot("Before").Call(st("s", a.WindowStart.GoName))).Block(
-				st("s", a.WindowStart.GoName).Op("=").Add(st("o", a.WindowStart.GoName))),
 			jen.If(notSet().Op("||").Add(st("o", a.WindowEnd.GoName)).Dot("After").Call(st("s", a.WindowEnd.GoName))).Block(
 				st("s", a.WindowEnd.GoName).Op("=").Add(st("o", a.WindowEnd.GoName))),
 			st("s", a.SessionSet).Op("=").True(),
@@ -893,7 +913,7 @@ func stateMerge(a *plan.Aggregation) jen.Code {
 	}
 	text := wrap("Merge adds to s the rows of o, a state of the same group: afterwards s is the state of both states' rows. It is associative, and commutative except for first and last: s is taken to hold the earlier rows, so Merge keeps s's first value and takes o's last. Float sums are associative up to rounding. o is not changed, and s keeps no reference to o's sets or sketches.")
 	if a.SessionSet != "" {
-		text += "\n\n" + wrap("The session bounds become the union of both sessions' (the state store merges only overlapping sessions).")
+		text += "\n\n" + wrap("The session's end becomes the later of both; the merged session's start (its key's) is the earlier one, which the aggregation operator sets as it merges the sessions a row makes overlap, receiver first in order of their starts.")
 	}
 	return jen.Add(doc(text)).Line().Func().Params(jen.Id("s").Op("*").Id(a.State)).Id("Merge").
 		Params(jen.Id("o").Op("*").Id(a.State)).Block(body...)
@@ -962,9 +982,9 @@ func stateResult(a *plan.Aggregation) jen.Code {
 		vals = append(vals,
 			jen.Id(a.WindowStart.GoName).Op(":").Id("k").Dot(a.WindowStart.GoName),
 			jen.Id(a.WindowEnd.GoName).Op(":").Id("k").Dot(a.WindowEnd.GoName).Call())
-	case a.IR.Window != nil: // a session: its bounds are in the state
+	case a.IR.Window != nil: // a session: its start is in the key, its end in the state
 		vals = append(vals,
-			jen.Id(a.WindowStart.GoName).Op(":").Id("s").Dot(a.WindowStart.GoName),
+			jen.Id(a.WindowStart.GoName).Op(":").Id("k").Dot(a.WindowStart.GoName),
 			jen.Id(a.WindowEnd.GoName).Op(":").Id("s").Dot(a.WindowEnd.GoName))
 	}
 	var after []jen.Code
@@ -1059,7 +1079,6 @@ func stateAppendBinary(a *plan.Aggregation) jen.Code {
 	}
 	if a.SessionSet != "" {
 		body = append(body, hasValue(a.SessionSet,
-			appendValue(a.WindowStart.Type, sf(a.WindowStart.GoName)),
 			appendValue(a.WindowEnd.Type, sf(a.WindowEnd.GoName)))...)
 	}
 	for _, s := range a.Aggs {
@@ -1121,7 +1140,6 @@ func stateUnmarshalBinary(a *plan.Aggregation) jen.Code {
 	}
 	if a.SessionSet != "" {
 		body = append(body, hasValue(a.SessionSet,
-			tf(a.WindowStart.GoName).Op("=").Add(readValue(a.WindowStart.Type)),
 			tf(a.WindowEnd.GoName).Op("=").Add(readValue(a.WindowEnd.Type))))
 	}
 	for _, s := range a.Aggs {
@@ -1183,7 +1201,7 @@ func stateSizeBytes(a *plan.Aggregation) jen.Code {
 	var dyn []jen.Code
 	n := jen.Id("n")
 	if a.SessionSet != "" {
-		static += 24 + 24 + 8
+		static += 24 + 8
 	}
 	for _, s := range a.Aggs {
 		x := jen.Id("s").Dot(s.Value)

@@ -19,8 +19,9 @@ import (
 //     when the watermark passes its end);
 //   - a watermark after which no window uses its column has no effect on
 //     an aggregation: its column must still exist at the groupBy;
-//   - a session window supports append and update only (as in Spark,
-//     complete is refused: sessions merge);
+//   - a session window supports append and complete only (Spark refuses
+//     update mode for session windows, SPARK-36463: a session's rows
+//     change key as sessions merge);
 //   - a checkpoint is required unless the sink is memory or console;
 //   - a Delta sink in update mode needs grouping keys or a window (rows
 //     are merged by key);
@@ -50,8 +51,11 @@ func checkPipeline(p *Pipeline) diag.List {
 	case Complete:
 		if agg == nil {
 			l.AddHint(sink.Pos, modePath, "use append, or add a groupBy step", "output mode complete needs an aggregation (groupBy)")
-		} else if agg.Window != nil && agg.Window.Kind == Session {
-			l.AddHint(sink.Pos, modePath, "use append or update", "output mode complete is not supported with session windows")
+		}
+	case Update:
+		if agg != nil && agg.Window != nil && agg.Window.Kind == Session {
+			l.AddHint(sink.ModePos, modePath, "use append (with a watermark) or complete",
+				"output mode update is not supported with session windows (as in Spark, SPARK-36463)")
 		}
 	case Append:
 		if agg == nil {

@@ -473,6 +473,9 @@ type Sink struct {
 	Kafka      *KafkaSink        `json:"kafka,omitempty"`
 	Foreach    *ForeachBatchSink `json:"foreachBatch,omitempty"`
 	Pos        diag.Pos          `json:"pos"`
+	// ModePos is the position of the outputMode option (Pos when the
+	// spec leaves it out).
+	ModePos diag.Pos `json:"modePos"`
 }
 
 // DeltaSink holds a Delta sink's options with defaults applied.

@@ -882,6 +882,7 @@ func (b *pipelineBuilder) sink(s *spec.Sink) *Sink {
 		return nil
 	}
 	sk.OutputMode = OutputMode(opts.OutputMode)
+	sk.ModePos = b.pos(path + ".outputMode")
 	if sk.OutputMode == "" {
 		sk.OutputMode = Append
 	}

@@ -109,7 +109,7 @@ func TestBuildActionCounts(t *testing.T) {
 		},
 		Output:     result,
 		Records:    []*Record{result},
-		Sink:       &Sink{Kind: SinkDelta, OutputMode: Complete, Delta: &DeltaSink{Path: "tables/action_counts", TargetFileSize: DefaultTargetFileSize}, Pos: p(10, 10)},
+		Sink:       &Sink{Kind: SinkDelta, OutputMode: Complete, Delta: &DeltaSink{Path: "tables/action_counts", TargetFileSize: DefaultTargetFileSize}, Pos: p(10, 10), ModePos: p(10, 51)},
 		Trigger:    Trigger{Kind: TriggerProcessingTime, Interval: 10 * time.Second, Pos: p(11, 27)},
 		Checkpoint: "checkpoints/action_counts",
 		Watermark:  wm,

@@ -306,9 +306,6 @@ func unsupported(pl *ir.Pipeline) []string {
 		}
 	}
 	if a := pl.Aggregation; a != nil {
-		if a.Window != nil && a.Window.Kind == ir.Session {
-			out = append(out, "session windows")
-		}
 		for _, st := range pl.Steps {
 			if _, ok := st.(*ir.Map); ok {
 				out = appendOnce(out, "an aggregation after a map step")

@@ -111,7 +111,10 @@ func TestUnsupported(t *testing.T) {
 		{"session window", func(pl *ir.Pipeline) {
 			pl.Aggregation = &ir.Aggregation{Window: &ir.Window{Kind: ir.Session, Column: "ts", Gap: time.Minute}}
 			pl.Sink.OutputMode = ir.Complete
-		}, []string{"session windows"}},
+		}, nil}, // runnable in complete mode, and append with a watermark
+		{"session window append without watermark", func(pl *ir.Pipeline) {
+			pl.Aggregation = &ir.Aggregation{Window: &ir.Window{Kind: ir.Session, Column: "ts", Gap: time.Minute}}
+		}, []string{"append mode without a window and a watermark"}},
 		{"map error quarantined", func(pl *ir.Pipeline) {
 			pl.Source.OnMalformed = ir.Quarantine
 			pl.Steps = append(pl.Steps, &ir.Map{Op: "map", In: pl.Output, Func: ir.GoFunc{Error: true}})

@@ -16,9 +16,11 @@ const KindState FileKind = "state"
 // accumulator the state store holds. For pipeline P ("ActionCounts"):
 //
 //   - <P>Key: the grouping keys (the input fields' Go types) and, for
-//     tumbling and sliding windows, WindowStart (the key's WindowEnd
-//     method adds the window's size: the end is not stored, to keep the
-//     state small); a session window's bounds live in the state instead;
+//     a window, WindowStart: for tumbling and sliding windows the key's
+//     WindowEnd method adds the window's size (the end is not stored, to
+//     keep the state small); for a session window the start is the
+//     session's, and its end (WindowEnd) lives in the state, since Add
+//     extends it;
 //   - <P>KeyOf(r) (<P>Key, bool), or <P>KeysOf(dst, r) []<P>Key for
 //     sliding windows: the group(s) of an input row;
 //   - <P>State: one accumulator per aggregate, in unexported fields named
@@ -46,8 +48,8 @@ type Aggregation struct {
 	WindowStart, WindowEnd *Field
 	WindowColumn           *InputField
 	// SessionSet names the state's unexported flag saying that its
-	// session bounds (exported WindowStart and WindowEnd fields of the
-	// state) are set; "" unless the window is a session window.
+	// session end (the state's exported WindowEnd field) is set; ""
+	// unless the window is a session window.
 	SessionSet string
 	// Aggs are the aggregates, in spec order.
 	Aggs []*AggState
