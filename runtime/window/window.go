@@ -10,8 +10,9 @@
 //
 // Session windows (a gap) depend on the other events of a key, not on
 // one event alone: a session of one event is [t, t+gap), and sessions of
-// a key whose ranges overlap merge into one; generated aggregation states
-// track a session's bounds.
+// a key whose ranges overlap merge into one; runtime/aggregate's session
+// operator finds and merges them (a session's start is in the generated
+// key, its end in the state).
 package window
 
 import (
