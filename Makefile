@@ -11,7 +11,7 @@ TEST_TIMEOUT ?= 14m
 RACE ?= -race
 BENCH_TIME   ?= 2s
 
-.PHONY: all build test bench generate check-generated demo demo-events demo-live demo-table lint fuzz clean interop-setup interop
+.PHONY: all build test bench generate check-generated demo demo-events demo-live demo-table lint fuzz clean interop-setup interop minio-setup
 
 all: lint build test
 
@@ -102,3 +102,10 @@ fuzz:
 
 clean:
 	rm -rf $(BIN) demo-out
+
+## minio-setup: build the pinned MinIO (runtime/storage/miniotest) into
+## ~/.cache/streamgen (once: about 4.5 minutes cold) and run the object-store
+## contract tests on it. The tests build it themselves when needed; this
+## only does it up front.
+minio-setup:
+	CI=true $(GO) test -count=1 -run 'TestObjectStoreContractMinIO$$' ./runtime/storage/objstore/

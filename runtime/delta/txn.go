@@ -318,8 +318,17 @@ func (tx *Transaction) Commit(ctx context.Context) (int64, error) {
 	maxAttempts := t.maxRetries() + 1
 	for attempt := 0; ; attempt++ {
 		err := t.store.PutIfAbsent(ctx, CommitFileName(version), data)
+		if storage.IsUnknownOutcome(err) {
+			err = tx.resolveUnknown(ctx, version, data, err)
+		}
 		if err == nil {
 			break
+		}
+		if errors.Is(err, errRetrySameVersion) && attempt+1 < maxAttempts {
+			if err := sleepBackoff(ctx, t.commit.Backoff, attempt); err != nil {
+				return -1, fmt.Errorf("delta: table %s: commit %d: %w", t.Location(), version, err)
+			}
+			continue
 		}
 		if !storage.IsExist(err) {
 			return -1, fmt.Errorf("delta: table %s: commit %d: %w", t.Location(), version, err)
@@ -342,6 +351,36 @@ func (tx *Transaction) Commit(ctx context.Context) (int64, error) {
 	tx.committed = true
 	tx.postCommit(ctx, version)
 	return version, nil
+}
+
+// errRetrySameVersion says that a commit of unknown outcome did not land
+// (the version file is absent): the same version is tried again.
+var errRetrySameVersion = errors.New("commit did not land; retrying the same version")
+
+// resolveUnknown decides a commit whose PutIfAbsent had an unknown outcome
+// (on an object store: no answer came back, or the store's retry of our
+// own write was refused) by reading the version file back. The commit's
+// bytes are unique to this transaction (commitInfo carries its txnId), so
+// equal bytes mean the commit is ours (nil), other bytes that another
+// writer took the version (ErrExist: the usual conflict check follows),
+// and no file that it did not land (errRetrySameVersion: putting it again
+// is safe, as a late arrival of our first request would then be refused
+// and resolved here as ours).
+func (tx *Transaction) resolveUnknown(ctx context.Context, version int64, data []byte, cause error) error {
+	t := tx.table
+	outcome, err := storage.ResolvePut(ctx, t.store, CommitFileName(version), data)
+	switch {
+	case err == nil && outcome == storage.PutOurs:
+		t.logger().Info("delta: commit of unknown outcome is ours",
+			"table", t.Location(), "version", version, "cause", cause.Error())
+		return nil
+	case err == nil:
+		return fmt.Errorf("%w (after: %v)", storage.ErrExist, cause)
+	case storage.IsNotExist(err):
+		return fmt.Errorf("%w: %v", errRetrySameVersion, cause)
+	default:
+		return fmt.Errorf("%w; resolving it by reading the version back: %w", cause, err)
+	}
 }
 
 // checkWinners reads the commits from version on (the first of them is

@@ -5,8 +5,38 @@
 // slash-separated keys relative to the store's root, List returns entries
 // sorted by name, PutIfAbsent is atomic (a reader never sees a partial
 // object and exactly one of several concurrent writers of a name wins), and
-// Delete is idempotent. A local filesystem implementation is provided by
-// [Local]; object stores (S3, GCS, Azure Blob) implement the same interface.
+// Delete is idempotent. [OpenURL] opens a store by location: a path or
+// file:// gives [Local]; s3://, gs:// and azblob:// give an
+// objstore.ObjectStore (gocloud.dev/blob), once the program imports
+// runtime/storage/s3store, gcsstore or azurestore (or cloud for all
+// three), which register those schemes. The package storagetest holds the
+// contract tests every implementation passes; miniotest runs a real
+// S3-compatible server (MinIO) for them.
+//
+// What each store guarantees:
+//
+//   - Local: PutIfAbsent writes a synced temporary file and hard-links it
+//     into place (link(2) fails if the name exists): atomic among threads
+//     and processes on one machine, and on NFS only as far as link is.
+//     Listing is of the directory as it is.
+//   - S3 (and S3-compatible stores): PutIfAbsent is a PUT with
+//     If-None-Match: * (S3 conditional writes, since 2024-08; MinIO has
+//     it): the service refuses it with 412 if the key exists, and a
+//     concurrent conditional PUT gets 409, retried. An S3-compatible store
+//     without conditional writes is unsafe for several writers: check the
+//     store before sharing a table between processes. S3 is strongly
+//     consistent: a listing after a successful write shows it.
+//   - Google Cloud Storage: a write with the DoesNotExist precondition
+//     (ifGenerationMatch=0), atomic; listings are strongly consistent.
+//   - Azure Blob Storage: a block-blob commit with If-None-Match: *,
+//     atomic; listings are strongly consistent.
+//
+// On every object store Put replaces an object whole (one PUT), a reader
+// sees an old or a new object and never a mix, and ListFrom starts at the
+// start key on the service (S3 StartAfter, GCS StartOffset; Azure lists
+// the directory and filters). A PutIfAbsent whose outcome cannot be known
+// returns an [*UnknownOutcomeError], which a Delta commit resolves by
+// reading its version file back ([ResolvePut]).
 package storage
 
 import (
