@@ -619,10 +619,10 @@ func runnerCode(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 const chunkRowsConst = "sinkChunkRows"
 
 // streams reports whether the runner streams rows into the sink as it
-// reads them (a Delta sink in append mode) instead of collecting the
-// batch.
+// makes them (a Delta sink in append or complete mode: the rows read, or
+// an aggregation's results) instead of collecting the batch.
 func streams(pl *ir.Pipeline) bool {
-	return pl.Aggregation == nil && pl.Sink.Kind == ir.SinkDelta && (pl.Sink.OutputMode == ir.Append || pl.Sink.OutputMode == "")
+	return pl.Sink.Kind == ir.SinkDelta && pl.Sink.OutputMode != ir.Update
 }
 
 // rowFunc emits the function applying every step to a source row:
@@ -1306,18 +1306,50 @@ func aggRunnerCode(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 			jen.Func().Params(jen.Id("r").Op("*").Id(r.Source.GoName), jen.Id(origin).Qual(filesPath, "Origin")).Error().Block(fold...),
 		),
 		jen.If(jen.Err().Op("!=").Nil()).Block(fail),
-		jen.Var().Id("rows").Index().Id(r.Output.GoName),
-		jen.List(jen.Id("progress"), jen.Err()).Op(":=").Id("agg").Dot("Finish").Call(jen.Id("ctx"),
-			jen.Func().Params(jen.Id("k").Op("*").Id(a.Key), jen.Id("s").Op("*").Id(a.State)).Block(
-				jen.Id("rows").Op("=").Append(jen.Id("rows"), jen.Id("s").Dot("Result").Call(jen.Id("k"))),
-			)),
-		jen.If(jen.Err().Op("!=").Nil()).Block(fail),
 	)
-	add := addBatchCall(r, pl)
-	body = append(body, jen.If(jen.Err().Op(":=").Add(add), jen.Err().Op("!=").Nil()).Block(fail))
+	numOut := jen.Int64().Call(jen.Len(jen.Id("rows")))
+	if streams(pl) {
+		// The results go to the table in chunks as Finish hands them
+		// over, so memory does not grow with the number of groups.
+		numOut = jen.Id("out")
+		body = append(body,
+			jen.List(jen.Id("bw"), jen.Err()).Op(":=").Id("sink").Dot("BeginBatch").Call(jen.Id("ctx"), jen.Id("b").Dot("QueryID"), jen.Id("b").Dot("ID")),
+			jen.If(jen.Err().Op("!=").Nil()).Block(fail),
+			jen.Defer().Id("bw").Dot("Abort").Call(jen.Id("ctx")).Comment("a no-op after Commit"),
+			jen.Id("rows").Op(":=").Make(jen.Index().Id(r.Output.GoName), jen.Lit(0), jen.Id(chunkRowsConst)),
+			jen.Var().Id("out").Int64(),
+			jen.Var().Id("werr").Error(),
+			jen.Id("flush").Op(":=").Func().Params().Error().Block(
+				jen.Id("out").Op("+=").Int64().Call(jen.Len(jen.Id("rows"))),
+				jen.Err().Op(":=").Id("bw").Dot("Write").Call(jen.Id("ctx"), jen.Id("rows")),
+				jen.Id("rows").Op("=").Id("rows").Index(jen.Empty(), jen.Lit(0)),
+				jen.Return(jen.Err()),
+			),
+			jen.List(jen.Id("progress"), jen.Err()).Op(":=").Id("agg").Dot("Finish").Call(jen.Id("ctx"),
+				jen.Func().Params(jen.Id("k").Op("*").Id(a.Key), jen.Id("s").Op("*").Id(a.State)).Block(
+					jen.If(jen.Id("werr").Op("!=").Nil()).Block(jen.Return()),
+					jen.Id("rows").Op("=").Append(jen.Id("rows"), jen.Id("s").Dot("Result").Call(jen.Id("k"))),
+					jen.If(jen.Len(jen.Id("rows")).Op("==").Id(chunkRowsConst)).Block(jen.Id("werr").Op("=").Id("flush").Call()),
+				)),
+			jen.If(jen.Err().Op("==").Nil()).Block(jen.Err().Op("=").Id("werr")),
+			jen.If(jen.Err().Op("==").Nil().Op("&&").Len(jen.Id("rows")).Op(">").Lit(0)).Block(jen.Err().Op("=").Id("flush").Call()),
+			jen.If(jen.Err().Op("!=").Nil()).Block(fail),
+			jen.If(jen.Err().Op(":=").Id("bw").Dot("Commit").Call(jen.Id("ctx")), jen.Err().Op("!=").Nil()).Block(fail),
+		)
+	} else {
+		body = append(body,
+			jen.Var().Id("rows").Index().Id(r.Output.GoName),
+			jen.List(jen.Id("progress"), jen.Err()).Op(":=").Id("agg").Dot("Finish").Call(jen.Id("ctx"),
+				jen.Func().Params(jen.Id("k").Op("*").Id(a.Key), jen.Id("s").Op("*").Id(a.State)).Block(
+					jen.Id("rows").Op("=").Append(jen.Id("rows"), jen.Id("s").Dot("Result").Call(jen.Id("k"))),
+				)),
+			jen.If(jen.Err().Op("!=").Nil()).Block(fail),
+			jen.If(jen.Err().Op(":=").Add(addBatchCall(r, pl)), jen.Err().Op("!=").Nil()).Block(fail),
+		)
+	}
 	result := jen.Dict{
 		jen.Id("NumInputRows"):   jen.Id("stats").Dot("Rows"),
-		jen.Id("NumOutputRows"):  jen.Int64().Call(jen.Len(jen.Id("rows"))),
+		jen.Id("NumOutputRows"):  numOut,
 		jen.Id("SourceMetrics"):  jen.Index().Map(jen.String()).String().Values(jen.Id("stats").Dot("Metrics").Call()),
 		jen.Id("StateOperators"): jen.Index().Qual(streamPath, "StateOperatorProgress").Values(jen.Id("progress")),
 	}

@@ -168,20 +168,45 @@ func NewClicksAppendDelta(ctx context.Context, cfg ClicksAppendDeltaConfig) (*st
 		if err != nil {
 			return stream.BatchResult{}, err
 		}
-		var rows []ClicksAppendDeltaResult
-		progress, err := agg.Finish(ctx, func(k *ClicksAppendDeltaKey, s *ClicksAppendDeltaState) {
-			rows = append(rows, s.Result(k))
-		})
+		bw, err := sink.BeginBatch(ctx, b.QueryID, b.ID)
 		if err != nil {
 			return stream.BatchResult{}, err
 		}
-		if err := sink.AddBatch(ctx, b.QueryID, b.ID, rows); err != nil {
+		defer bw.Abort(ctx) // a no-op after Commit
+		rows := make([]ClicksAppendDeltaResult, 0, sinkChunkRows)
+		var out int64
+		var werr error
+		flush := func() error {
+			out += int64(len(rows))
+			err := bw.Write(ctx, rows)
+			rows = rows[:0]
+			return err
+		}
+		progress, err := agg.Finish(ctx, func(k *ClicksAppendDeltaKey, s *ClicksAppendDeltaState) {
+			if werr != nil {
+				return
+			}
+			rows = append(rows, s.Result(k))
+			if len(rows) == sinkChunkRows {
+				werr = flush()
+			}
+		})
+		if err == nil {
+			err = werr
+		}
+		if err == nil && len(rows) > 0 {
+			err = flush()
+		}
+		if err != nil {
+			return stream.BatchResult{}, err
+		}
+		if err := bw.Commit(ctx); err != nil {
 			return stream.BatchResult{}, err
 		}
 		return stream.BatchResult{
 			MaxEventTime:   maxEventTime,
 			NumInputRows:   stats.Rows,
-			NumOutputRows:  int64(len(rows)),
+			NumOutputRows:  out,
 			SinkMetrics:    sink.Metrics(),
 			SourceMetrics:  []map[string]string{stats.Metrics()},
 			StateOperators: []stream.StateOperatorProgress{progress},
@@ -210,3 +235,8 @@ func (c clicksAppendDeltaTempCheckpoint) OnTerminated(e stream.TerminatedEvent) 
 		c.logger.Warn("removing the temporary checkpoint", "err", err)
 	}
 }
+
+// sinkChunkRows is how many rows the runner hands the Delta sink at a time: the
+// rows of a batch are written while it is read, so memory does not grow with
+// the batch.
+const sinkChunkRows = 4096

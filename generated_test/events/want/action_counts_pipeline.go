@@ -173,20 +173,45 @@ func NewActionCounts(ctx context.Context, cfg ActionCountsConfig) (*stream.Query
 		if err != nil {
 			return stream.BatchResult{}, err
 		}
-		var rows []ActionCountsResult
-		progress, err := agg.Finish(ctx, func(k *ActionCountsKey, s *ActionCountsState) {
-			rows = append(rows, s.Result(k))
-		})
+		bw, err := sink.BeginBatch(ctx, b.QueryID, b.ID)
 		if err != nil {
 			return stream.BatchResult{}, err
 		}
-		if err := sink.AddBatch(ctx, b.QueryID, b.ID, rows); err != nil {
+		defer bw.Abort(ctx) // a no-op after Commit
+		rows := make([]ActionCountsResult, 0, sinkChunkRows)
+		var out int64
+		var werr error
+		flush := func() error {
+			out += int64(len(rows))
+			err := bw.Write(ctx, rows)
+			rows = rows[:0]
+			return err
+		}
+		progress, err := agg.Finish(ctx, func(k *ActionCountsKey, s *ActionCountsState) {
+			if werr != nil {
+				return
+			}
+			rows = append(rows, s.Result(k))
+			if len(rows) == sinkChunkRows {
+				werr = flush()
+			}
+		})
+		if err == nil {
+			err = werr
+		}
+		if err == nil && len(rows) > 0 {
+			err = flush()
+		}
+		if err != nil {
+			return stream.BatchResult{}, err
+		}
+		if err := bw.Commit(ctx); err != nil {
 			return stream.BatchResult{}, err
 		}
 		return stream.BatchResult{
 			MaxEventTime:   maxEventTime,
 			NumInputRows:   stats.Rows,
-			NumOutputRows:  int64(len(rows)),
+			NumOutputRows:  out,
 			SinkMetrics:    sink.Metrics(),
 			SourceMetrics:  []map[string]string{stats.Metrics()},
 			StateOperators: []stream.StateOperatorProgress{progress},
@@ -236,3 +261,8 @@ func actionCountsStep0(r *Event) bool {
 func actionCountsStep0Cond(action string) bool {
 	return action != ""
 }
+
+// sinkChunkRows is how many rows the runner hands the Delta sink at a time: the
+// rows of a batch are written while it is read, so memory does not grow with
+// the batch.
+const sinkChunkRows = 4096

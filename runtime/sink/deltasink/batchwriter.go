@@ -27,16 +27,18 @@ type BatchWriter[T any] struct {
 	ended   bool
 }
 
-// BeginBatch starts batch batchID of query queryID, in Append mode only
-// (Complete and Update modes need the whole batch: use AddBatch). It
-// opens the transaction and checks the table's schema; when the table
+// BeginBatch starts batch batchID of query queryID, in Append or
+// Complete mode (Complete: Commit also removes every file the table held;
+// Update mode needs the whole batch to find the changed keys: use
+// AddBatch). It opens the transaction and checks the table's schema; when
+// the table
 // already holds the batch (or a later one) of the query, the batch is
 // skipped: Write discards the rows and Commit records the skip in
 // LastResult and Metrics as AddBatch does. Until the batch's Commit or
 // Abort, other batches of the sink wait.
 func (s *Sink[T]) BeginBatch(ctx context.Context, queryID string, batchID int64) (*BatchWriter[T], error) {
-	if s.cfg.mode != Append {
-		return nil, fmt.Errorf("deltasink: table %s: batch %d: BeginBatch needs Append mode, the sink is in %s mode (use AddBatch)",
+	if s.cfg.mode == Update {
+		return nil, fmt.Errorf("deltasink: table %s: batch %d: BeginBatch needs Append or Complete mode, the sink is in %s mode (use AddBatch)",
 			s.table.Location(), batchID, s.cfg.mode)
 	}
 	return s.begin(ctx, queryID, batchID)

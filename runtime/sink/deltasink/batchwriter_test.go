@@ -280,11 +280,36 @@ func TestBatchWriterLosesRace(t *testing.T) {
 }
 
 // BeginBatch is for Append mode only.
-func TestBatchWriterAppendOnly(t *testing.T) {
+// BeginBatch streams Complete mode too (the commit removes what the table
+// held), with the same commits as AddBatch; Update mode is refused.
+func TestBatchWriterModes(t *testing.T) {
+	tableA, dirA := newTable(t)
+	tableB, dirB := newTable(t)
+	a := newReadingSink(t, tableA, deltasink.OutputMode(deltasink.Complete))
+	b := newReadingSink(t, tableB, deltasink.OutputMode(deltasink.Complete))
+	batches := [][]reading{
+		{rd("Dev1", "ok", 0), rd("Dev2", "fail", 1), rd("Dev3", "ok", 2)},
+		{rd("Dev1", "ok", 3)},
+		{},
+		{rd("Dev4", "late", 4), rd("Dev5", "", 5)},
+	}
+	for id, rows := range batches {
+		addBatch(t, a, int64(id), rows...)
+		streamBatch(t, b, int64(id), 2, rows, copyReading)
+		if diff := cmp.Diff(a.Metrics(), b.Metrics()); diff != "" {
+			t.Errorf("batch %d: Metrics() (-AddBatch +BatchWriter):\n%s", id, diff)
+		}
+		if diff := cmp.Diff(tableRows(t, tableA), tableRows(t, tableB)); diff != "" {
+			t.Errorf("batch %d: table rows (-AddBatch +BatchWriter):\n%s", id, diff)
+		}
+	}
+	compareCommits(t, dirA, dirB, int64(len(batches)))
+
 	table, _ := newTable(t)
-	s := newReadingSink(t, table, deltasink.OutputMode(deltasink.Complete))
-	if _, err := s.BeginBatch(context.Background(), queryID, 0); err == nil || !strings.Contains(err.Error(), "Append mode") {
-		t.Errorf("BeginBatch in Complete mode: %v", err)
+	s := newReadingSink(t, table, deltasink.OutputMode(deltasink.Update), deltasink.KeyColumns("device"),
+		deltasink.ToRow(func(r *reading) delta.Row { return delta.Row{r.Device, r.Status, r.TS} }))
+	if _, err := s.BeginBatch(context.Background(), queryID, 0); err == nil || !strings.Contains(err.Error(), "Append or Complete mode") {
+		t.Errorf("BeginBatch in Update mode: %v", err)
 	}
 	if _, err := newReadingSink(t, table).BeginBatch(context.Background(), "", 0); err == nil {
 		t.Error("BeginBatch with an empty query ID succeeded")
