@@ -245,7 +245,7 @@ func newPipeline(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 			jen.Id("cfg").Dot("CheckpointPath").Op("=").Id("dir"),
 			tempCleanup(r, pl),
 		),
-		jen.List(jen.Id("cpStore"), jen.Err()).Op(":=").Qual(storagePath, "NewLocal").Call(jen.Id("cfg").Dot("CheckpointPath")),
+		jen.List(jen.Id("cpStore"), jen.Err()).Op(":=").Qual(storagePath, "OpenURL").Call(jen.Id("ctx"), jen.Id("cfg").Dot("CheckpointPath")),
 		wrapErr(pl, "checkpoint %s", jen.Id("cfg").Dot("CheckpointPath")),
 		jen.List(jen.Id("cp"), jen.Err()).Op(":=").Qual(checkpointPath, "Open").Call(jen.Id("ctx"), jen.Id("cpStore"), jen.Qual(checkpointPath, "Logger").Call(jen.Id("logger"))),
 		wrapErr(pl, "checkpoint %s", jen.Id("cfg").Dot("CheckpointPath")),
@@ -254,7 +254,7 @@ func newPipeline(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 	// defaults to it.
 	if pl.Sink.Kind == ir.SinkDelta {
 		add(
-			jen.List(jen.Id("sinkStore"), jen.Err()).Op(":=").Qual(storagePath, "NewLocal").Call(jen.Id("cfg").Dot("SinkPath")),
+			jen.List(jen.Id("sinkStore"), jen.Err()).Op(":=").Qual(storagePath, "OpenURL").Call(jen.Id("ctx"), jen.Id("cfg").Dot("SinkPath")),
 			wrapErr(pl, "sink %s", jen.Id("cfg").Dot("SinkPath")),
 		)
 	}
@@ -349,7 +349,7 @@ func tempCheckpointType(r *plan.Runnable) jen.Code {
 
 // sourceCode emits the files source:
 //
-//	srcStore, err := storage.NewLocal(cfg.SourcePath)
+//	srcStore, err := storage.OpenURL(ctx, cfg.SourcePath)
 //	…
 //	src, err := files.New[DeviceStatus](ctx, srcStore, cp, 0,
 //		func() streamimpl.Decoder[DeviceStatus] { return NewDeviceStatusDecoder() },
@@ -358,7 +358,7 @@ func sourceCode(r *plan.Runnable, pl *ir.Pipeline) []jen.Code {
 	fs := pl.Source.Files
 	var out []jen.Code
 	out = append(out,
-		jen.List(jen.Id("srcStore"), jen.Err()).Op(":=").Qual(storagePath, "NewLocal").Call(jen.Id("cfg").Dot("SourcePath")),
+		jen.List(jen.Id("srcStore"), jen.Err()).Op(":=").Qual(storagePath, "OpenURL").Call(jen.Id("ctx"), jen.Id("cfg").Dot("SourcePath")),
 		wrapErr(pl, "source %s", jen.Id("cfg").Dot("SourcePath")),
 	)
 	opts := []jen.Code{jen.Qual(filesPath, "Logger").Call(jen.Id("logger"))}
@@ -380,7 +380,7 @@ func sourceCode(r *plan.Runnable, pl *ir.Pipeline) []jen.Code {
 	switch fs.CleanSource {
 	case "archive":
 		out = append(out,
-			jen.List(jen.Id("archiveStore"), jen.Err()).Op(":=").Qual(storagePath, "NewLocal").Call(jen.Id("cfg").Dot("SourceArchiveDir")),
+			jen.List(jen.Id("archiveStore"), jen.Err()).Op(":=").Qual(storagePath, "OpenURL").Call(jen.Id("ctx"), jen.Id("cfg").Dot("SourceArchiveDir")),
 			wrapErr(pl, "source archive %s", jen.Id("cfg").Dot("SourceArchiveDir")),
 		)
 		opts = append(opts,
@@ -398,8 +398,8 @@ func sourceCode(r *plan.Runnable, pl *ir.Pipeline) []jen.Code {
 		}
 		out = append(out,
 			jen.Id("qpath").Op(":=").Id("cfg").Dot("QuarantinePath"),
-			jen.If(jen.Id("qpath").Op("==").Lit("")).Block(jen.Id("qpath").Op("=").Qual("path/filepath", "Join").Call(jen.Id("cfg").Dot(qdir), jen.Lit(qname))),
-			jen.List(jen.Id("qStore"), jen.Err()).Op(":=").Qual(storagePath, "NewLocal").Call(jen.Id("qpath")),
+			jen.If(jen.Id("qpath").Op("==").Lit("")).Block(jen.Id("qpath").Op("=").Qual(storagePath, "JoinLocation").Call(jen.Id("cfg").Dot(qdir), jen.Lit(qname))),
+			jen.List(jen.Id("qStore"), jen.Err()).Op(":=").Qual(storagePath, "OpenURL").Call(jen.Id("ctx"), jen.Id("qpath")),
 			wrapErr(pl, "quarantine %s", jen.Id("qpath")),
 		)
 		opts = append(opts,

@@ -105,3 +105,20 @@ func OpenURL(ctx context.Context, location string) (Storage, error) {
 	}
 	return open(ctx, u)
 }
+
+// JoinLocation returns the location of elem (a slash-separated relative
+// name) inside location, a path or URL as OpenURL takes:
+// JoinLocation("s3://b/t?region=x", "_quarantine") is
+// "s3://b/t/_quarantine?region=x", JoinLocation("data/t", "_q") is
+// "data/t/_q" (filepath.Join). A URL's query is kept.
+func JoinLocation(location, elem string) string {
+	if _, _, ok := strings.Cut(location, "://"); !ok || filepath.VolumeName(location) != "" {
+		return filepath.Join(location, filepath.FromSlash(elem))
+	}
+	u, err := url.Parse(location)
+	if err != nil {
+		return strings.TrimSuffix(location, "/") + "/" + elem
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/") + "/" + strings.TrimPrefix(elem, "/")
+	return u.String()
+}

@@ -41,3 +41,20 @@ func TestOpenURL(t *testing.T) {
 		}
 	}
 }
+
+func TestJoinLocation(t *testing.T) {
+	for _, c := range []struct{ loc, elem, want string }{
+		{"data/tables/t", "_quarantine", filepath.Join("data", "tables", "t", "_quarantine")},
+		{"/abs/t/", "q", filepath.Join("/abs", "t", "q")},
+		{"file:///abs/t", "_quarantine", "file:///abs/t/_quarantine"},
+		{"s3://bucket/tables/t", "_quarantine", "s3://bucket/tables/t/_quarantine"},
+		{"s3://bucket/tables/t/", "_quarantine", "s3://bucket/tables/t/_quarantine"},
+		{"s3://bucket", "quarantine", "s3://bucket/quarantine"},
+		{"s3://bucket/t?endpoint=http%3A%2F%2F127.0.0.1%3A9000&region=us-east-1", "_q", "s3://bucket/t/_q?endpoint=http%3A%2F%2F127.0.0.1%3A9000&region=us-east-1"},
+		{"gs://b/p", "a/b", "gs://b/p/a/b"},
+	} {
+		if got := JoinLocation(c.loc, c.elem); got != c.want {
+			t.Errorf("JoinLocation(%q, %q) = %q, want %q", c.loc, c.elem, got, c.want)
+		}
+	}
+}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/streamgen/streamgen/runtime/aggregate"
@@ -86,7 +85,7 @@ func NewLateEvents(ctx context.Context, cfg LateEventsConfig) (*stream.Query, er
 			logger: logger,
 		})
 	}
-	cpStore, err := storage.NewLocal(cfg.CheckpointPath)
+	cpStore, err := storage.OpenURL(ctx, cfg.CheckpointPath)
 	if err != nil {
 		return nil, fmt.Errorf("late_events: checkpoint %s: %w", cfg.CheckpointPath, err)
 	}
@@ -94,19 +93,19 @@ func NewLateEvents(ctx context.Context, cfg LateEventsConfig) (*stream.Query, er
 	if err != nil {
 		return nil, fmt.Errorf("late_events: checkpoint %s: %w", cfg.CheckpointPath, err)
 	}
-	sinkStore, err := storage.NewLocal(cfg.SinkPath)
+	sinkStore, err := storage.OpenURL(ctx, cfg.SinkPath)
 	if err != nil {
 		return nil, fmt.Errorf("late_events: sink %s: %w", cfg.SinkPath, err)
 	}
-	srcStore, err := storage.NewLocal(cfg.SourcePath)
+	srcStore, err := storage.OpenURL(ctx, cfg.SourcePath)
 	if err != nil {
 		return nil, fmt.Errorf("late_events: source %s: %w", cfg.SourcePath, err)
 	}
 	qpath := cfg.QuarantinePath
 	if qpath == "" {
-		qpath = filepath.Join(cfg.SinkPath, "_quarantine")
+		qpath = storage.JoinLocation(cfg.SinkPath, "_quarantine")
 	}
-	qStore, err := storage.NewLocal(qpath)
+	qStore, err := storage.OpenURL(ctx, qpath)
 	if err != nil {
 		return nil, fmt.Errorf("late_events: quarantine %s: %w", qpath, err)
 	}

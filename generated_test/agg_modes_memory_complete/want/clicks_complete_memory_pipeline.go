@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/streamgen/streamgen/runtime/aggregate"
@@ -89,7 +88,7 @@ func NewClicksCompleteMemory(ctx context.Context, cfg ClicksCompleteMemoryConfig
 			})
 		}
 	}
-	cpStore, err := storage.NewLocal(cfg.CheckpointPath)
+	cpStore, err := storage.OpenURL(ctx, cfg.CheckpointPath)
 	if err != nil {
 		return nil, fmt.Errorf("clicks_complete_memory: checkpoint %s: %w", cfg.CheckpointPath, err)
 	}
@@ -97,15 +96,15 @@ func NewClicksCompleteMemory(ctx context.Context, cfg ClicksCompleteMemoryConfig
 	if err != nil {
 		return nil, fmt.Errorf("clicks_complete_memory: checkpoint %s: %w", cfg.CheckpointPath, err)
 	}
-	srcStore, err := storage.NewLocal(cfg.SourcePath)
+	srcStore, err := storage.OpenURL(ctx, cfg.SourcePath)
 	if err != nil {
 		return nil, fmt.Errorf("clicks_complete_memory: source %s: %w", cfg.SourcePath, err)
 	}
 	qpath := cfg.QuarantinePath
 	if qpath == "" {
-		qpath = filepath.Join(cfg.CheckpointPath, "quarantine")
+		qpath = storage.JoinLocation(cfg.CheckpointPath, "quarantine")
 	}
-	qStore, err := storage.NewLocal(qpath)
+	qStore, err := storage.OpenURL(ctx, qpath)
 	if err != nil {
 		return nil, fmt.Errorf("clicks_complete_memory: quarantine %s: %w", qpath, err)
 	}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/streamgen/streamgen/runtime/aggregate"
@@ -88,7 +87,7 @@ func NewSalesStats(ctx context.Context, cfg SalesStatsConfig) (*stream.Query, er
 			})
 		}
 	}
-	cpStore, err := storage.NewLocal(cfg.CheckpointPath)
+	cpStore, err := storage.OpenURL(ctx, cfg.CheckpointPath)
 	if err != nil {
 		return nil, fmt.Errorf("sales_stats: checkpoint %s: %w", cfg.CheckpointPath, err)
 	}
@@ -96,15 +95,15 @@ func NewSalesStats(ctx context.Context, cfg SalesStatsConfig) (*stream.Query, er
 	if err != nil {
 		return nil, fmt.Errorf("sales_stats: checkpoint %s: %w", cfg.CheckpointPath, err)
 	}
-	srcStore, err := storage.NewLocal(cfg.SourcePath)
+	srcStore, err := storage.OpenURL(ctx, cfg.SourcePath)
 	if err != nil {
 		return nil, fmt.Errorf("sales_stats: source %s: %w", cfg.SourcePath, err)
 	}
 	qpath := cfg.QuarantinePath
 	if qpath == "" {
-		qpath = filepath.Join(cfg.CheckpointPath, "quarantine")
+		qpath = storage.JoinLocation(cfg.CheckpointPath, "quarantine")
 	}
-	qStore, err := storage.NewLocal(qpath)
+	qStore, err := storage.OpenURL(ctx, qpath)
 	if err != nil {
 		return nil, fmt.Errorf("sales_stats: quarantine %s: %w", qpath, err)
 	}

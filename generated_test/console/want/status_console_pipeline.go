@@ -73,7 +73,7 @@ func NewStatusConsole(ctx context.Context, cfg StatusConsoleConfig) (*stream.Que
 			logger: logger,
 		})
 	}
-	cpStore, err := storage.NewLocal(cfg.CheckpointPath)
+	cpStore, err := storage.OpenURL(ctx, cfg.CheckpointPath)
 	if err != nil {
 		return nil, fmt.Errorf("status_console: checkpoint %s: %w", cfg.CheckpointPath, err)
 	}
@@ -81,7 +81,7 @@ func NewStatusConsole(ctx context.Context, cfg StatusConsoleConfig) (*stream.Que
 	if err != nil {
 		return nil, fmt.Errorf("status_console: checkpoint %s: %w", cfg.CheckpointPath, err)
 	}
-	srcStore, err := storage.NewLocal(cfg.SourcePath)
+	srcStore, err := storage.OpenURL(ctx, cfg.SourcePath)
 	if err != nil {
 		return nil, fmt.Errorf("status_console: source %s: %w", cfg.SourcePath, err)
 	}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/streamgen/streamgen/runtime/checkpoint"
@@ -84,7 +83,7 @@ func NewCSVReadings(ctx context.Context, cfg CSVReadingsConfig) (*stream.Query, 
 			})
 		}
 	}
-	cpStore, err := storage.NewLocal(cfg.CheckpointPath)
+	cpStore, err := storage.OpenURL(ctx, cfg.CheckpointPath)
 	if err != nil {
 		return nil, fmt.Errorf("csv_readings: checkpoint %s: %w", cfg.CheckpointPath, err)
 	}
@@ -92,15 +91,15 @@ func NewCSVReadings(ctx context.Context, cfg CSVReadingsConfig) (*stream.Query, 
 	if err != nil {
 		return nil, fmt.Errorf("csv_readings: checkpoint %s: %w", cfg.CheckpointPath, err)
 	}
-	srcStore, err := storage.NewLocal(cfg.SourcePath)
+	srcStore, err := storage.OpenURL(ctx, cfg.SourcePath)
 	if err != nil {
 		return nil, fmt.Errorf("csv_readings: source %s: %w", cfg.SourcePath, err)
 	}
 	qpath := cfg.QuarantinePath
 	if qpath == "" {
-		qpath = filepath.Join(cfg.CheckpointPath, "quarantine")
+		qpath = storage.JoinLocation(cfg.CheckpointPath, "quarantine")
 	}
-	qStore, err := storage.NewLocal(qpath)
+	qStore, err := storage.OpenURL(ctx, qpath)
 	if err != nil {
 		return nil, fmt.Errorf("csv_readings: quarantine %s: %w", qpath, err)
 	}

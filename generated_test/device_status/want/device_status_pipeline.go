@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/streamgen/streamgen/runtime/checkpoint"
@@ -82,7 +81,7 @@ func NewDeviceStatus(ctx context.Context, cfg DeviceStatusConfig) (*stream.Query
 			logger: logger,
 		})
 	}
-	cpStore, err := storage.NewLocal(cfg.CheckpointPath)
+	cpStore, err := storage.OpenURL(ctx, cfg.CheckpointPath)
 	if err != nil {
 		return nil, fmt.Errorf("device_status: checkpoint %s: %w", cfg.CheckpointPath, err)
 	}
@@ -90,19 +89,19 @@ func NewDeviceStatus(ctx context.Context, cfg DeviceStatusConfig) (*stream.Query
 	if err != nil {
 		return nil, fmt.Errorf("device_status: checkpoint %s: %w", cfg.CheckpointPath, err)
 	}
-	sinkStore, err := storage.NewLocal(cfg.SinkPath)
+	sinkStore, err := storage.OpenURL(ctx, cfg.SinkPath)
 	if err != nil {
 		return nil, fmt.Errorf("device_status: sink %s: %w", cfg.SinkPath, err)
 	}
-	srcStore, err := storage.NewLocal(cfg.SourcePath)
+	srcStore, err := storage.OpenURL(ctx, cfg.SourcePath)
 	if err != nil {
 		return nil, fmt.Errorf("device_status: source %s: %w", cfg.SourcePath, err)
 	}
 	qpath := cfg.QuarantinePath
 	if qpath == "" {
-		qpath = filepath.Join(cfg.SinkPath, "_quarantine")
+		qpath = storage.JoinLocation(cfg.SinkPath, "_quarantine")
 	}
-	qStore, err := storage.NewLocal(qpath)
+	qStore, err := storage.OpenURL(ctx, qpath)
 	if err != nil {
 		return nil, fmt.Errorf("device_status: quarantine %s: %w", qpath, err)
 	}

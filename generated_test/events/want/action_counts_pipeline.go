@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/streamgen/streamgen/runtime/aggregate"
@@ -87,7 +86,7 @@ func NewActionCounts(ctx context.Context, cfg ActionCountsConfig) (*stream.Query
 			logger: logger,
 		})
 	}
-	cpStore, err := storage.NewLocal(cfg.CheckpointPath)
+	cpStore, err := storage.OpenURL(ctx, cfg.CheckpointPath)
 	if err != nil {
 		return nil, fmt.Errorf("action_counts: checkpoint %s: %w", cfg.CheckpointPath, err)
 	}
@@ -95,19 +94,19 @@ func NewActionCounts(ctx context.Context, cfg ActionCountsConfig) (*stream.Query
 	if err != nil {
 		return nil, fmt.Errorf("action_counts: checkpoint %s: %w", cfg.CheckpointPath, err)
 	}
-	sinkStore, err := storage.NewLocal(cfg.SinkPath)
+	sinkStore, err := storage.OpenURL(ctx, cfg.SinkPath)
 	if err != nil {
 		return nil, fmt.Errorf("action_counts: sink %s: %w", cfg.SinkPath, err)
 	}
-	srcStore, err := storage.NewLocal(cfg.SourcePath)
+	srcStore, err := storage.OpenURL(ctx, cfg.SourcePath)
 	if err != nil {
 		return nil, fmt.Errorf("action_counts: source %s: %w", cfg.SourcePath, err)
 	}
 	qpath := cfg.QuarantinePath
 	if qpath == "" {
-		qpath = filepath.Join(cfg.SinkPath, "_quarantine")
+		qpath = storage.JoinLocation(cfg.SinkPath, "_quarantine")
 	}
-	qStore, err := storage.NewLocal(qpath)
+	qStore, err := storage.OpenURL(ctx, qpath)
 	if err != nil {
 		return nil, fmt.Errorf("action_counts: quarantine %s: %w", qpath, err)
 	}

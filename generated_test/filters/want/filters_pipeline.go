@@ -75,7 +75,7 @@ func NewFilters(ctx context.Context, cfg FiltersConfig) (*stream.Query, error) {
 			logger: logger,
 		})
 	}
-	cpStore, err := storage.NewLocal(cfg.CheckpointPath)
+	cpStore, err := storage.OpenURL(ctx, cfg.CheckpointPath)
 	if err != nil {
 		return nil, fmt.Errorf("filters: checkpoint %s: %w", cfg.CheckpointPath, err)
 	}
@@ -83,7 +83,7 @@ func NewFilters(ctx context.Context, cfg FiltersConfig) (*stream.Query, error) {
 	if err != nil {
 		return nil, fmt.Errorf("filters: checkpoint %s: %w", cfg.CheckpointPath, err)
 	}
-	srcStore, err := storage.NewLocal(cfg.SourcePath)
+	srcStore, err := storage.OpenURL(ctx, cfg.SourcePath)
 	if err != nil {
 		return nil, fmt.Errorf("filters: source %s: %w", cfg.SourcePath, err)
 	}

@@ -76,7 +76,7 @@ func NewMapdelta(ctx context.Context, cfg MapdeltaConfig) (*stream.Query, error)
 			logger: logger,
 		})
 	}
-	cpStore, err := storage.NewLocal(cfg.CheckpointPath)
+	cpStore, err := storage.OpenURL(ctx, cfg.CheckpointPath)
 	if err != nil {
 		return nil, fmt.Errorf("mapdelta: checkpoint %s: %w", cfg.CheckpointPath, err)
 	}
@@ -84,11 +84,11 @@ func NewMapdelta(ctx context.Context, cfg MapdeltaConfig) (*stream.Query, error)
 	if err != nil {
 		return nil, fmt.Errorf("mapdelta: checkpoint %s: %w", cfg.CheckpointPath, err)
 	}
-	sinkStore, err := storage.NewLocal(cfg.SinkPath)
+	sinkStore, err := storage.OpenURL(ctx, cfg.SinkPath)
 	if err != nil {
 		return nil, fmt.Errorf("mapdelta: sink %s: %w", cfg.SinkPath, err)
 	}
-	srcStore, err := storage.NewLocal(cfg.SourcePath)
+	srcStore, err := storage.OpenURL(ctx, cfg.SourcePath)
 	if err != nil {
 		return nil, fmt.Errorf("mapdelta: source %s: %w", cfg.SourcePath, err)
 	}

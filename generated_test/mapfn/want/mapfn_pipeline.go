@@ -70,7 +70,7 @@ func NewMapfn(ctx context.Context, cfg MapfnConfig) (*stream.Query, error) {
 			logger: logger,
 		})
 	}
-	cpStore, err := storage.NewLocal(cfg.CheckpointPath)
+	cpStore, err := storage.OpenURL(ctx, cfg.CheckpointPath)
 	if err != nil {
 		return nil, fmt.Errorf("mapfn: checkpoint %s: %w", cfg.CheckpointPath, err)
 	}
@@ -78,7 +78,7 @@ func NewMapfn(ctx context.Context, cfg MapfnConfig) (*stream.Query, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mapfn: checkpoint %s: %w", cfg.CheckpointPath, err)
 	}
-	srcStore, err := storage.NewLocal(cfg.SourcePath)
+	srcStore, err := storage.OpenURL(ctx, cfg.SourcePath)
 	if err != nil {
 		return nil, fmt.Errorf("mapfn: source %s: %w", cfg.SourcePath, err)
 	}

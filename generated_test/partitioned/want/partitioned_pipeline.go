@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/streamgen/streamgen/runtime/checkpoint"
@@ -87,7 +86,7 @@ func NewPartitioned(ctx context.Context, cfg PartitionedConfig) (*stream.Query, 
 			logger: logger,
 		})
 	}
-	cpStore, err := storage.NewLocal(cfg.CheckpointPath)
+	cpStore, err := storage.OpenURL(ctx, cfg.CheckpointPath)
 	if err != nil {
 		return nil, fmt.Errorf("partitioned: checkpoint %s: %w", cfg.CheckpointPath, err)
 	}
@@ -95,23 +94,23 @@ func NewPartitioned(ctx context.Context, cfg PartitionedConfig) (*stream.Query, 
 	if err != nil {
 		return nil, fmt.Errorf("partitioned: checkpoint %s: %w", cfg.CheckpointPath, err)
 	}
-	sinkStore, err := storage.NewLocal(cfg.SinkPath)
+	sinkStore, err := storage.OpenURL(ctx, cfg.SinkPath)
 	if err != nil {
 		return nil, fmt.Errorf("partitioned: sink %s: %w", cfg.SinkPath, err)
 	}
-	srcStore, err := storage.NewLocal(cfg.SourcePath)
+	srcStore, err := storage.OpenURL(ctx, cfg.SourcePath)
 	if err != nil {
 		return nil, fmt.Errorf("partitioned: source %s: %w", cfg.SourcePath, err)
 	}
-	archiveStore, err := storage.NewLocal(cfg.SourceArchiveDir)
+	archiveStore, err := storage.OpenURL(ctx, cfg.SourceArchiveDir)
 	if err != nil {
 		return nil, fmt.Errorf("partitioned: source archive %s: %w", cfg.SourceArchiveDir, err)
 	}
 	qpath := cfg.QuarantinePath
 	if qpath == "" {
-		qpath = filepath.Join(cfg.SinkPath, "_quarantine")
+		qpath = storage.JoinLocation(cfg.SinkPath, "_quarantine")
 	}
-	qStore, err := storage.NewLocal(qpath)
+	qStore, err := storage.OpenURL(ctx, qpath)
 	if err != nil {
 		return nil, fmt.Errorf("partitioned: quarantine %s: %w", qpath, err)
 	}
