@@ -34,18 +34,16 @@ const (
 )
 
 var (
-	tmpRoot  string // removed by TestMain
-	tmpOnce  sync.Once
-	tmpErr   error
-	dsOnce   sync.Once
-	ds       Dataset
-	dsErr    error
-	rowsOnce sync.Once
-	rows     []eventstodelta.Event
-	rowsErr  error
-	binOnce  sync.Once
-	binPath  string
-	binErr   error
+	tmpRoot   string // removed by TestMain
+	tmpOnce   sync.Once
+	tmpErr    error
+	dsOnce    sync.Once
+	ds        Dataset
+	dsErr     error
+	rowsOnce  sync.Once
+	rows      []eventstodelta.Event
+	rowsErr   error
+	eventsBin command = command{pkg: "github.com/streamgen/streamgen/generated_test/events_delta/want/cmd/events-to-delta"}
 )
 
 func TestMain(m *testing.M) {
@@ -295,7 +293,7 @@ func BenchmarkEvents(b *testing.B) {
 	})
 	b.Run("process", func(b *testing.B) {
 		b.StopTimer()
-		bin := binary(b)
+		bin := eventsBin.path(b)
 		var runs []measure
 		for range b.N {
 			runs = append(runs, runBinary(b, bin, d))
@@ -382,7 +380,7 @@ func BenchmarkEventsRSS(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Logf("dataset: %d rows in %d files, %.1f MB, generated in %v", d.Rows, d.Files, float64(d.Bytes)/1e6, time.Since(start).Round(time.Millisecond))
-	bin := binary(b)
+	bin := eventsBin.path(b)
 	b.ResetTimer()
 	b.StopTimer()
 	var runs []measure
@@ -414,25 +412,34 @@ func runPipeline(dir, src string) error {
 	return q.AwaitTermination(ctx)
 }
 
-// binary builds the generated events-to-delta command once, static.
-func binary(b *testing.B) string {
+// command is a generated pipeline command, built once per test process
+// (static, CGO_ENABLED=0) by path.
+type command struct {
+	pkg  string
+	once sync.Once
+	bin  string
+	err  error
+}
+
+// path builds the command the first time and returns its binary.
+func (c *command) path(b *testing.B) string {
 	b.Helper()
-	binOnce.Do(func() {
-		binPath = filepath.Join(tempDir(b, "bin-*"), "events-to-delta")
-		cmd := exec.Command("go", "build", "-o", binPath, "github.com/streamgen/streamgen/generated_test/events_delta/want/cmd/events-to-delta")
+	c.once.Do(func() {
+		c.bin = filepath.Join(tempDir(b, "bin-*"), filepath.Base(c.pkg))
+		cmd := exec.Command("go", "build", "-o", c.bin, c.pkg)
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		// In the module even when the test binary runs elsewhere.
 		if _, file, _, ok := runtime.Caller(0); ok {
 			cmd.Dir = filepath.Dir(file)
 		}
 		if out, err := cmd.CombinedOutput(); err != nil {
-			binErr = fmt.Errorf("go build: %v\n%s", err, out)
+			c.err = fmt.Errorf("go build %s: %v\n%s", c.pkg, err, out)
 		}
 	})
-	if binErr != nil {
-		b.Fatal(binErr)
+	if c.err != nil {
+		b.Fatal(c.err)
 	}
-	return binPath
+	return c.bin
 }
 
 // runBinary runs the binary over d into a fresh table and checkpoint,

@@ -5,7 +5,6 @@ package bench
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -32,14 +31,12 @@ import (
 const groupsSpread = 180
 
 var (
-	spreadOnce sync.Once
-	spreadDS   Dataset
-	spreadErr  error
-	wbinOnce   sync.Once
-	wbinPath   string
-	wbinErr    error
-	expectMu   sync.Mutex
-	expected   = map[string]map[windowGroup]int64{}
+	spreadOnce  sync.Once
+	spreadDS    Dataset
+	spreadErr   error
+	windowedBin = command{pkg: "github.com/streamgen/streamgen/generated_test/windowed_counts/want/cmd/windowed-counts"}
+	expectMu    sync.Mutex
+	expected    = map[string]map[windowGroup]int64{}
 )
 
 // spreadDataset returns the many-groups dataset, generated once per
@@ -150,7 +147,7 @@ func BenchmarkWindowedCount(b *testing.B) {
 			})
 			b.Run("process", func(b *testing.B) {
 				b.StopTimer()
-				bin := windowedBinary(b)
+				bin := windowedBin.path(b)
 				var runs []measure
 				for range b.N {
 					dir := tempDir(b, "wc-process-*")
@@ -246,26 +243,6 @@ func runWindowed(b *testing.B, dir, src string) (measure, stateFigures) {
 		st.heapBytes = int64(probe.heap - probe.base)
 	}
 	return m, st
-}
-
-// windowedBinary builds the generated windowed-counts command once, static.
-func windowedBinary(b *testing.B) string {
-	b.Helper()
-	wbinOnce.Do(func() {
-		wbinPath = filepath.Join(tempDir(b, "bin-*"), "windowed-counts")
-		cmd := exec.Command("go", "build", "-o", wbinPath, "github.com/streamgen/streamgen/generated_test/windowed_counts/want/cmd/windowed-counts")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if _, file, _, ok := runtime.Caller(0); ok {
-			cmd.Dir = filepath.Dir(file)
-		}
-		if out, err := cmd.CombinedOutput(); err != nil {
-			wbinErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if wbinErr != nil {
-		b.Fatal(wbinErr)
-	}
-	return wbinPath
 }
 
 // checkWindowed fails unless the Delta table at dir holds exactly the
