@@ -17,7 +17,6 @@ import (
 
 // Import paths of the runtime packages a pipeline file uses.
 const (
-	checkpointPath = "github.com/streamgen/streamgen/runtime/checkpoint"
 	commandPath    = "github.com/streamgen/streamgen/runtime/command"
 	quarantinePath = "github.com/streamgen/streamgen/runtime/quarantine"
 	aggregatePath  = "github.com/streamgen/streamgen/runtime/aggregate"
@@ -30,6 +29,7 @@ const (
 	memoryPath     = "github.com/streamgen/streamgen/runtime/sink/memory"
 	monitorPath    = "github.com/streamgen/streamgen/runtime/monitor"
 	osPath         = "os"
+	pipelinePath   = "github.com/streamgen/streamgen/runtime/pipeline"
 	slogPath       = "log/slog"
 	storagePath    = "github.com/streamgen/streamgen/runtime/storage"
 	streamPath     = "github.com/streamgen/streamgen/runtime/stream"
@@ -46,8 +46,6 @@ func pipelineFile(jf *jen.File, p *plan.Plan) {
 	jf.Add(defaultConfig(r, pl))
 	jf.Line()
 	jf.Add(newPipeline(r, pl))
-	jf.Line()
-	jf.Add(tempCheckpointType(r))
 	jf.Line()
 	jf.Add(rowFunc(r, pl))
 	for _, st := range r.Steps {
@@ -220,9 +218,9 @@ func wrapErr(pl *ir.Pipeline, what string, args ...jen.Code) jen.Code {
 //
 //	// NewDeviceStatus returns the device_status query, not started: …
 //	func NewDeviceStatus(ctx context.Context, cfg DeviceStatusConfig) (*stream.Query, error) {
-//		logger := cfg.Logger
-//		…
-//		cp, err := checkpoint.Open(ctx, cpStore, checkpoint.Logger(logger))
+//		env, err := pipeline.Open(ctx, pipeline.Options{Name: "device_status", CheckpointPath: cfg.CheckpointPath, …})
+//		logger, cp := env.Logger, env.Checkpoint
+//		sinkStore, err := env.Store(ctx, "sink", cfg.SinkPath)
 //		src, err := files.New[DeviceStatus](ctx, srcStore, cp, 0, …)
 //		sink, err := deltasink.New[DeviceStatus](delta.Open(sinkStore), DeviceStatusDeltaSchema(), …)
 //		run := func(ctx context.Context, b *stream.Batch) (stream.BatchResult, error) {…}
@@ -231,31 +229,28 @@ func wrapErr(pl *ir.Pipeline, what string, args ...jen.Code) jen.Code {
 func newPipeline(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 	var body []jen.Code
 	add := func(c ...jen.Code) { body = append(body, c...) }
-	add(jen.Id("listeners").Op(":=").Append(jen.Index().Qual(streamPath, "Listener").Parens(jen.Nil()), jen.Id("cfg").Dot("Listeners").Op("...")))
+	opts := jen.Dict{
+		jen.Id("Name"):           jen.Lit(pl.Name),
+		jen.Id("CheckpointPath"): jen.Id("cfg").Dot("CheckpointPath"),
+		jen.Id("Logger"):         jen.Id("cfg").Dot("Logger"),
+		jen.Id("Listeners"):      jen.Id("cfg").Dot("Listeners"),
+	}
+	if quarantines(pl) && pl.Sink.Kind != ir.SinkDelta {
+		// The quarantine table defaults to the checkpoint: a temporary
+		// one holding it is kept.
+		opts[jen.Id("KeepTemporaryCheckpoint")] = jen.Id("cfg").Dot("QuarantinePath").Op("==").Lit("")
+	}
 	add(
-		jen.Id("logger").Op(":=").Id("cfg").Dot("Logger"),
-		jen.If(jen.Id("logger").Op("==").Nil()).Block(jen.Id("logger").Op("=").Qual(slogPath, "Default").Call()),
-	)
-	// The checkpoint.
-	add(
-		jen.If(jen.Id("cfg").Dot("CheckpointPath").Op("==").Lit("")).Block(
-			jen.List(jen.Id("dir"), jen.Err()).Op(":=").Qual(osPath, "MkdirTemp").Call(jen.Lit(""), jen.Lit(strings.ReplaceAll(pl.Name, "_", "-")+"-checkpoint-*")),
-			wrapErr(pl, "temporary checkpoint"),
-			jen.Id("logger").Dot("Info").Call(jen.Lit("using a temporary checkpoint"), jen.Lit("path"), jen.Id("dir")),
-			jen.Id("cfg").Dot("CheckpointPath").Op("=").Id("dir"),
-			tempCleanup(r, pl),
-		),
-		jen.List(jen.Id("cpStore"), jen.Err()).Op(":=").Qual(storagePath, "OpenURL").Call(jen.Id("ctx"), jen.Id("cfg").Dot("CheckpointPath")),
-		wrapErr(pl, "checkpoint %s", jen.Id("cfg").Dot("CheckpointPath")),
-		jen.List(jen.Id("cp"), jen.Err()).Op(":=").Qual(checkpointPath, "Open").Call(jen.Id("ctx"), jen.Id("cpStore"), jen.Qual(checkpointPath, "Logger").Call(jen.Id("logger"))),
-		wrapErr(pl, "checkpoint %s", jen.Id("cfg").Dot("CheckpointPath")),
+		jen.List(jen.Id("env"), jen.Err()).Op(":=").Qual(pipelinePath, "Open").Call(jen.Id("ctx"), jen.Qual(pipelinePath, "Options").Values(opts)),
+		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
+		jen.List(jen.Id("logger"), jen.Id("cp")).Op(":=").List(jen.Id("env").Dot("Logger"), jen.Id("env").Dot("Checkpoint")),
 	)
 	// The sink's store (a Delta table) before the source: the quarantine
 	// defaults to it.
 	if pl.Sink.Kind == ir.SinkDelta {
 		add(
-			jen.List(jen.Id("sinkStore"), jen.Err()).Op(":=").Qual(storagePath, "OpenURL").Call(jen.Id("ctx"), jen.Id("cfg").Dot("SinkPath")),
-			wrapErr(pl, "sink %s", jen.Id("cfg").Dot("SinkPath")),
+			jen.List(jen.Id("sinkStore"), jen.Err()).Op(":=").Id("env").Dot("Store").Call(jen.Id("ctx"), jen.Lit("sink"), jen.Id("cfg").Dot("SinkPath")),
+			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
 		)
 	}
 	add(sourceCode(r, pl)...)
@@ -270,7 +265,7 @@ func newPipeline(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 		jen.Qual(streamPath, "Trigger").Call(jen.Id("cfg").Dot("Trigger")),
 		jen.Qual(streamPath, "Logger").Call(jen.Id("logger")),
 		jen.Qual(streamPath, "SinkDescription").Call(sinkDescription(r, pl)),
-		jen.Qual(streamPath, "Listeners").Call(jen.Id("listeners").Op("...")),
+		jen.Qual(streamPath, "Listeners").Call(jen.Id("env").Dot("Listeners").Op("...")),
 		watermarkOpt(r),
 		jen.Line(),
 	)))
@@ -307,49 +302,9 @@ func newPipeline(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 		Params(jen.Op("*").Qual(streamPath, "Query"), jen.Error()).Block(body...)
 }
 
-// tempCleanup emits the removal of a temporary checkpoint when the
-// query ends without an error (Spark's rule), unless malformed lines are
-// quarantined into it:
-//
-//	listeners = append(listeners, statusConsoleTempCheckpoint{dir: dir, logger: logger})
-func tempCleanup(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
-	add := jen.Id("listeners").Op("=").Append(jen.Id("listeners"), jen.Id(r.TempCheckpoint).Values(jen.Dict{jen.Id("dir"): jen.Id("dir"), jen.Id("logger"): jen.Id("logger")}))
-	if quarantines(pl) && pl.Sink.Kind != ir.SinkDelta {
-		return jen.If(jen.Id("cfg").Dot("QuarantinePath").Op("!=").Lit("")).Block(add)
-	}
-	return add
-}
-
-// tempCheckpointType emits the listener removing a temporary checkpoint:
-//
-//	// statusConsoleTempCheckpoint removes a temporary checkpoint …
-//	type statusConsoleTempCheckpoint struct {
-//		dir    string
-//		logger *slog.Logger
-//	}
-//
-//	func (c statusConsoleTempCheckpoint) OnTerminated(e stream.TerminatedEvent) {…}
-func tempCheckpointType(r *plan.Runnable) jen.Code {
-	return jen.Add(doc(wrap(fmt.Sprintf("%s removes a temporary checkpoint when the query ends without an error, as Spark does; a failed query keeps it for inspection.", r.TempCheckpoint)))).Line().
-		Type().Id(r.TempCheckpoint).Struct(
-		jen.Id("dir").String(),
-		jen.Id("logger").Op("*").Qual(slogPath, "Logger"),
-	).Line().Line().
-		Comment("// OnTerminated implements stream.ListenerTerminated.").Line().
-		Func().Params(jen.Id("c").Id(r.TempCheckpoint)).Id("OnTerminated").Params(jen.Id("e").Qual(streamPath, "TerminatedEvent")).Block(
-		jen.If(jen.Id("e").Dot("Err").Op("!=").Nil()).Block(
-			jen.Id("c").Dot("logger").Dot("Info").Call(jen.Lit("keeping the temporary checkpoint of the failed query"), jen.Lit("path"), jen.Id("c").Dot("dir")),
-			jen.Return(),
-		),
-		jen.If(jen.Err().Op(":=").Qual(osPath, "RemoveAll").Call(jen.Id("c").Dot("dir")), jen.Err().Op("!=").Nil()).Block(
-			jen.Id("c").Dot("logger").Dot("Warn").Call(jen.Lit("removing the temporary checkpoint"), jen.Lit("err"), jen.Err()),
-		),
-	)
-}
-
 // sourceCode emits the files source:
 //
-//	srcStore, err := storage.OpenURL(ctx, cfg.SourcePath)
+//	srcStore, err := env.Store(ctx, "source", cfg.SourcePath)
 //	…
 //	src, err := files.New[DeviceStatus](ctx, srcStore, cp, 0,
 //		func() streamimpl.Decoder[DeviceStatus] { return NewDeviceStatusDecoder() },
@@ -358,8 +313,8 @@ func sourceCode(r *plan.Runnable, pl *ir.Pipeline) []jen.Code {
 	fs := pl.Source.Files
 	var out []jen.Code
 	out = append(out,
-		jen.List(jen.Id("srcStore"), jen.Err()).Op(":=").Qual(storagePath, "OpenURL").Call(jen.Id("ctx"), jen.Id("cfg").Dot("SourcePath")),
-		wrapErr(pl, "source %s", jen.Id("cfg").Dot("SourcePath")),
+		jen.List(jen.Id("srcStore"), jen.Err()).Op(":=").Id("env").Dot("Store").Call(jen.Id("ctx"), jen.Lit("source"), jen.Id("cfg").Dot("SourcePath")),
+		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
 	)
 	opts := []jen.Code{jen.Qual(filesPath, "Logger").Call(jen.Id("logger"))}
 	if r.SourceGlob != "" {
@@ -380,8 +335,8 @@ func sourceCode(r *plan.Runnable, pl *ir.Pipeline) []jen.Code {
 	switch fs.CleanSource {
 	case "archive":
 		out = append(out,
-			jen.List(jen.Id("archiveStore"), jen.Err()).Op(":=").Qual(storagePath, "OpenURL").Call(jen.Id("ctx"), jen.Id("cfg").Dot("SourceArchiveDir")),
-			wrapErr(pl, "source archive %s", jen.Id("cfg").Dot("SourceArchiveDir")),
+			jen.List(jen.Id("archiveStore"), jen.Err()).Op(":=").Id("env").Dot("Store").Call(jen.Id("ctx"), jen.Lit("source archive"), jen.Id("cfg").Dot("SourceArchiveDir")),
+			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
 		)
 		opts = append(opts,
 			jen.Qual(filesPath, "CleanSource").Call(jen.Qual(filesPath, "CleanArchive")),
@@ -392,20 +347,17 @@ func sourceCode(r *plan.Runnable, pl *ir.Pipeline) []jen.Code {
 	}
 	switch pl.Source.OnMalformed {
 	case ir.Quarantine:
-		qdir, qname := "CheckpointPath", "quarantine"
+		base, name := jen.Id("env").Dot("CheckpointPath"), "quarantine"
 		if pl.Sink.Kind == ir.SinkDelta {
-			qdir, qname = "SinkPath", "_quarantine"
+			base, name = jen.Id("cfg").Dot("SinkPath"), "_quarantine"
 		}
 		out = append(out,
-			jen.Id("qpath").Op(":=").Id("cfg").Dot("QuarantinePath"),
-			jen.If(jen.Id("qpath").Op("==").Lit("")).Block(jen.Id("qpath").Op("=").Qual(storagePath, "JoinLocation").Call(jen.Id("cfg").Dot(qdir), jen.Lit(qname))),
-			jen.List(jen.Id("qStore"), jen.Err()).Op(":=").Qual(storagePath, "OpenURL").Call(jen.Id("ctx"), jen.Id("qpath")),
-			wrapErr(pl, "quarantine %s", jen.Id("qpath")),
+			jen.List(jen.Id("quarantineTable"), jen.Err()).Op(":=").Id("env").Dot("Quarantine").Call(jen.Id("ctx"), jen.Id("cfg").Dot("QuarantinePath"), base, jen.Lit(name)),
+			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
 		)
 		opts = append(opts,
 			jen.Qual(filesPath, "OnMalformed").Call(jen.Qual(filesPath, "QuarantineMalformed")),
-			jen.Qual(filesPath, "QuarantineTo").Call(jen.Qual(quarantinePath, "NewDelta").Call(
-				jen.Qual(deltaPath, "Open").Call(jen.Id("qStore")), jen.Qual(quarantinePath, "Logger").Call(jen.Id("logger")))),
+			jen.Qual(filesPath, "QuarantineTo").Call(jen.Id("quarantineTable")),
 		)
 	case ir.Drop:
 		opts = append(opts, jen.Qual(filesPath, "OnMalformed").Call(jen.Qual(filesPath, "DropMalformed")))

@@ -49,9 +49,6 @@ type Runnable struct {
 	Config, DefaultConfig, New string
 	// Row names the function applying every step to one source row.
 	Row string
-	// TempCheckpoint names the listener type removing a temporary
-	// checkpoint when the query ends.
-	TempCheckpoint string
 	// Source is the source record; Output the record reaching the sink
 	// (a map step's generated record when the last row-changing step is a
 	// map).
@@ -144,14 +141,13 @@ func (b *builder) planRunnable(p *Plan) {
 	prefix := naming.Pascal(pl.Name)
 	lower := naming.Camel(prefix)
 	r := &Runnable{
-		Config:         prefix + "Config",
-		DefaultConfig:  "Default" + prefix + "Config",
-		New:            "New" + prefix,
-		Row:            lower + "Row",
-		TempCheckpoint: lower + "TempCheckpoint",
-		Source:         b.records[pl.Source.Record],
-		Output:         b.rowRecord(pl.Output),
-		MainDir:        "cmd/" + strings.ReplaceAll(pl.Name, "_", "-"),
+		Config:        prefix + "Config",
+		DefaultConfig: "Default" + prefix + "Config",
+		New:           "New" + prefix,
+		Row:           lower + "Row",
+		Source:        b.records[pl.Source.Record],
+		Output:        b.rowRecord(pl.Output),
+		MainDir:       "cmd/" + strings.ReplaceAll(pl.Name, "_", "-"),
 	}
 	if pl.Sink.Kind == ir.SinkForeachBatch {
 		r.ForeachBatch = lower + "ForeachBatch"
@@ -173,7 +169,7 @@ func (b *builder) planRunnable(p *Plan) {
 	}
 	r.SourceRoot, r.SourceGlob = splitGlob(pl.Source.Files.Path)
 	o := owner{what: "the pipeline " + pl.Name, pos: pl.Pos}
-	for _, name := range []string{r.Config, r.DefaultConfig, r.New, r.Row, r.TempCheckpoint, r.ForeachBatch, r.SinkRow, r.PartitionValues} {
+	for _, name := range []string{r.Config, r.DefaultConfig, r.New, r.Row, r.ForeachBatch, r.SinkRow, r.PartitionValues} {
 		if name != "" {
 			b.claim(name, o)
 		}

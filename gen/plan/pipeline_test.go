@@ -63,8 +63,8 @@ func TestRunnable(t *testing.T) {
 	if r == nil {
 		t.Fatalf("no runnable pipeline; unsupported: %v", p.Unsupported)
 	}
-	got := []string{r.Config, r.DefaultConfig, r.New, r.Row, r.TempCheckpoint, r.SourceRoot, r.SourceGlob, r.MainDir, r.Steps[0].Func, r.Steps[0].ExprFunc, r.Steps[1].Func, r.Steps[1].Columns[0].From.GoName}
-	want := []string{"ReadingsConfig", "DefaultReadingsConfig", "NewReadings", "readingsRow", "readingsTempCheckpoint", "in", "*.json", "cmd/readings", "readingsStep0", "readingsStep0Cond", "readingsStep1", "Device"}
+	got := []string{r.Config, r.DefaultConfig, r.New, r.Row, r.SourceRoot, r.SourceGlob, r.MainDir, r.Steps[0].Func, r.Steps[0].ExprFunc, r.Steps[1].Func, r.Steps[1].Columns[0].From.GoName}
+	want := []string{"ReadingsConfig", "DefaultReadingsConfig", "NewReadings", "readingsRow", "in", "*.json", "cmd/readings", "readingsStep0", "readingsStep0Cond", "readingsStep1", "Device"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("names (-want +got):\n%s", diff)
 	}

@@ -7,17 +7,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 	"time"
 
 	"github.com/streamgen/streamgen/runtime/aggregate"
-	"github.com/streamgen/streamgen/runtime/checkpoint"
 	"github.com/streamgen/streamgen/runtime/delta"
-	"github.com/streamgen/streamgen/runtime/quarantine"
+	pipeline "github.com/streamgen/streamgen/runtime/pipeline"
 	"github.com/streamgen/streamgen/runtime/sink/deltasink"
 	"github.com/streamgen/streamgen/runtime/source/files"
 	"github.com/streamgen/streamgen/runtime/state"
-	"github.com/streamgen/streamgen/runtime/storage"
 	"github.com/streamgen/streamgen/runtime/stream"
 	"github.com/streamgen/streamgen/runtime/streamimpl"
 	"github.com/streamgen/streamgen/runtime/trigger"
@@ -68,46 +65,27 @@ func DefaultSlidingWindowConfig() SlidingWindowConfig {
 // appended to the quarantine Delta table at cfg.QuarantinePath. Start runs the
 // query; Stop ends it after the current batch.
 func NewSlidingWindow(ctx context.Context, cfg SlidingWindowConfig) (*stream.Query, error) {
-	listeners := append([]stream.Listener(nil), cfg.Listeners...)
-	logger := cfg.Logger
-	if logger == nil {
-		logger = slog.Default()
-	}
-	if cfg.CheckpointPath == "" {
-		dir, err := os.MkdirTemp("", "sliding-window-checkpoint-*")
-		if err != nil {
-			return nil, fmt.Errorf("sliding_window: temporary checkpoint: %w", err)
-		}
-		logger.Info("using a temporary checkpoint", "path", dir)
-		cfg.CheckpointPath = dir
-		listeners = append(listeners, slidingWindowTempCheckpoint{
-			dir:    dir,
-			logger: logger,
-		})
-	}
-	cpStore, err := storage.OpenURL(ctx, cfg.CheckpointPath)
+	env, err := pipeline.Open(ctx, pipeline.Options{
+		CheckpointPath: cfg.CheckpointPath,
+		Listeners:      cfg.Listeners,
+		Logger:         cfg.Logger,
+		Name:           "sliding_window",
+	})
 	if err != nil {
-		return nil, fmt.Errorf("sliding_window: checkpoint %s: %w", cfg.CheckpointPath, err)
+		return nil, err
 	}
-	cp, err := checkpoint.Open(ctx, cpStore, checkpoint.Logger(logger))
+	logger, cp := env.Logger, env.Checkpoint
+	sinkStore, err := env.Store(ctx, "sink", cfg.SinkPath)
 	if err != nil {
-		return nil, fmt.Errorf("sliding_window: checkpoint %s: %w", cfg.CheckpointPath, err)
+		return nil, err
 	}
-	sinkStore, err := storage.OpenURL(ctx, cfg.SinkPath)
+	srcStore, err := env.Store(ctx, "source", cfg.SourcePath)
 	if err != nil {
-		return nil, fmt.Errorf("sliding_window: sink %s: %w", cfg.SinkPath, err)
+		return nil, err
 	}
-	srcStore, err := storage.OpenURL(ctx, cfg.SourcePath)
+	quarantineTable, err := env.Quarantine(ctx, cfg.QuarantinePath, cfg.SinkPath, "_quarantine")
 	if err != nil {
-		return nil, fmt.Errorf("sliding_window: source %s: %w", cfg.SourcePath, err)
-	}
-	qpath := cfg.QuarantinePath
-	if qpath == "" {
-		qpath = storage.JoinLocation(cfg.SinkPath, "_quarantine")
-	}
-	qStore, err := storage.OpenURL(ctx, qpath)
-	if err != nil {
-		return nil, fmt.Errorf("sliding_window: quarantine %s: %w", qpath, err)
+		return nil, err
 	}
 	src, err := files.New[Event](ctx, srcStore, cp, 0,
 		func() streamimpl.Decoder[Event] {
@@ -117,7 +95,7 @@ func NewSlidingWindow(ctx context.Context, cfg SlidingWindowConfig) (*stream.Que
 		files.MaxFilesPerTrigger(1),
 		files.MaxFileAge(168*time.Hour),
 		files.OnMalformed(files.QuarantineMalformed),
-		files.QuarantineTo(quarantine.NewDelta(delta.Open(qStore), quarantine.Logger(logger))),
+		files.QuarantineTo(quarantineTable),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("sliding_window: source %s: %w", cfg.SourcePath, err)
@@ -191,27 +169,8 @@ func NewSlidingWindow(ctx context.Context, cfg SlidingWindowConfig) (*stream.Que
 		}, nil
 	}
 	return stream.NewQuery(cp, []stream.Source{src}, run,
-		stream.Name("sliding_window"), stream.Trigger(cfg.Trigger), stream.Logger(logger), stream.SinkDescription(sink.Description()), stream.Listeners(listeners...), stream.WatermarkDelay(10*time.Minute),
+		stream.Name("sliding_window"), stream.Trigger(cfg.Trigger), stream.Logger(logger), stream.SinkDescription(sink.Description()), stream.Listeners(env.Listeners...), stream.WatermarkDelay(10*time.Minute),
 	)
-}
-
-// slidingWindowTempCheckpoint removes a temporary checkpoint when the query
-// ends without an error, as Spark does; a failed query keeps it for
-// inspection.
-type slidingWindowTempCheckpoint struct {
-	dir    string
-	logger *slog.Logger
-}
-
-// OnTerminated implements stream.ListenerTerminated.
-func (c slidingWindowTempCheckpoint) OnTerminated(e stream.TerminatedEvent) {
-	if e.Err != nil {
-		c.logger.Info("keeping the temporary checkpoint of the failed query", "path", c.dir)
-		return
-	}
-	if err := os.RemoveAll(c.dir); err != nil {
-		c.logger.Warn("removing the temporary checkpoint", "err", err)
-	}
 }
 
 // slidingWindowResultRow returns r as a delta.Row in the order of

@@ -7,17 +7,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 	"time"
 
 	"github.com/streamgen/streamgen/runtime/aggregate"
-	"github.com/streamgen/streamgen/runtime/checkpoint"
-	"github.com/streamgen/streamgen/runtime/delta"
-	"github.com/streamgen/streamgen/runtime/quarantine"
+	pipeline "github.com/streamgen/streamgen/runtime/pipeline"
 	"github.com/streamgen/streamgen/runtime/sink/memory"
 	"github.com/streamgen/streamgen/runtime/source/files"
 	"github.com/streamgen/streamgen/runtime/state"
-	"github.com/streamgen/streamgen/runtime/storage"
 	"github.com/streamgen/streamgen/runtime/stream"
 	"github.com/streamgen/streamgen/runtime/streamimpl"
 	"github.com/streamgen/streamgen/runtime/trigger"
@@ -69,44 +65,24 @@ func DefaultClicksAppendMemoryConfig() ClicksAppendMemoryConfig {
 // cfg.QuarantinePath. Start runs the query; Stop ends it after the current
 // batch.
 func NewClicksAppendMemory(ctx context.Context, cfg ClicksAppendMemoryConfig) (*stream.Query, error) {
-	listeners := append([]stream.Listener(nil), cfg.Listeners...)
-	logger := cfg.Logger
-	if logger == nil {
-		logger = slog.Default()
-	}
-	if cfg.CheckpointPath == "" {
-		dir, err := os.MkdirTemp("", "clicks-append-memory-checkpoint-*")
-		if err != nil {
-			return nil, fmt.Errorf("clicks_append_memory: temporary checkpoint: %w", err)
-		}
-		logger.Info("using a temporary checkpoint", "path", dir)
-		cfg.CheckpointPath = dir
-		if cfg.QuarantinePath != "" {
-			listeners = append(listeners, clicksAppendMemoryTempCheckpoint{
-				dir:    dir,
-				logger: logger,
-			})
-		}
-	}
-	cpStore, err := storage.OpenURL(ctx, cfg.CheckpointPath)
+	env, err := pipeline.Open(ctx, pipeline.Options{
+		CheckpointPath:          cfg.CheckpointPath,
+		KeepTemporaryCheckpoint: cfg.QuarantinePath == "",
+		Listeners:               cfg.Listeners,
+		Logger:                  cfg.Logger,
+		Name:                    "clicks_append_memory",
+	})
 	if err != nil {
-		return nil, fmt.Errorf("clicks_append_memory: checkpoint %s: %w", cfg.CheckpointPath, err)
+		return nil, err
 	}
-	cp, err := checkpoint.Open(ctx, cpStore, checkpoint.Logger(logger))
+	logger, cp := env.Logger, env.Checkpoint
+	srcStore, err := env.Store(ctx, "source", cfg.SourcePath)
 	if err != nil {
-		return nil, fmt.Errorf("clicks_append_memory: checkpoint %s: %w", cfg.CheckpointPath, err)
+		return nil, err
 	}
-	srcStore, err := storage.OpenURL(ctx, cfg.SourcePath)
+	quarantineTable, err := env.Quarantine(ctx, cfg.QuarantinePath, env.CheckpointPath, "quarantine")
 	if err != nil {
-		return nil, fmt.Errorf("clicks_append_memory: source %s: %w", cfg.SourcePath, err)
-	}
-	qpath := cfg.QuarantinePath
-	if qpath == "" {
-		qpath = storage.JoinLocation(cfg.CheckpointPath, "quarantine")
-	}
-	qStore, err := storage.OpenURL(ctx, qpath)
-	if err != nil {
-		return nil, fmt.Errorf("clicks_append_memory: quarantine %s: %w", qpath, err)
+		return nil, err
 	}
 	src, err := files.New[Click](ctx, srcStore, cp, 0,
 		func() streamimpl.Decoder[Click] {
@@ -116,7 +92,7 @@ func NewClicksAppendMemory(ctx context.Context, cfg ClicksAppendMemoryConfig) (*
 		files.MaxFilesPerTrigger(1),
 		files.MaxFileAge(168*time.Hour),
 		files.OnMalformed(files.QuarantineMalformed),
-		files.QuarantineTo(quarantine.NewDelta(delta.Open(qStore), quarantine.Logger(logger))),
+		files.QuarantineTo(quarantineTable),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("clicks_append_memory: source %s: %w", cfg.SourcePath, err)
@@ -180,25 +156,6 @@ func NewClicksAppendMemory(ctx context.Context, cfg ClicksAppendMemoryConfig) (*
 		}, nil
 	}
 	return stream.NewQuery(cp, []stream.Source{src}, run,
-		stream.Name("clicks_append_memory"), stream.Trigger(cfg.Trigger), stream.Logger(logger), stream.SinkDescription(sink.Description()), stream.Listeners(listeners...), stream.WatermarkDelay(5*time.Minute),
+		stream.Name("clicks_append_memory"), stream.Trigger(cfg.Trigger), stream.Logger(logger), stream.SinkDescription(sink.Description()), stream.Listeners(env.Listeners...), stream.WatermarkDelay(5*time.Minute),
 	)
-}
-
-// clicksAppendMemoryTempCheckpoint removes a temporary checkpoint when the
-// query ends without an error, as Spark does; a failed query keeps it for
-// inspection.
-type clicksAppendMemoryTempCheckpoint struct {
-	dir    string
-	logger *slog.Logger
-}
-
-// OnTerminated implements stream.ListenerTerminated.
-func (c clicksAppendMemoryTempCheckpoint) OnTerminated(e stream.TerminatedEvent) {
-	if e.Err != nil {
-		c.logger.Info("keeping the temporary checkpoint of the failed query", "path", c.dir)
-		return
-	}
-	if err := os.RemoveAll(c.dir); err != nil {
-		c.logger.Warn("removing the temporary checkpoint", "err", err)
-	}
 }

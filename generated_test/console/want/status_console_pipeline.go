@@ -11,10 +11,9 @@ import (
 	"os"
 	"time"
 
-	"github.com/streamgen/streamgen/runtime/checkpoint"
+	pipeline "github.com/streamgen/streamgen/runtime/pipeline"
 	"github.com/streamgen/streamgen/runtime/sink/console"
 	"github.com/streamgen/streamgen/runtime/source/files"
-	"github.com/streamgen/streamgen/runtime/storage"
 	"github.com/streamgen/streamgen/runtime/stream"
 	"github.com/streamgen/streamgen/runtime/streamimpl"
 	"github.com/streamgen/streamgen/runtime/trigger"
@@ -56,34 +55,19 @@ func DefaultStatusConsoleConfig() StatusConsoleConfig {
 // lines are an error that stops the query. Start runs the query; Stop ends it
 // after the current batch.
 func NewStatusConsole(ctx context.Context, cfg StatusConsoleConfig) (*stream.Query, error) {
-	listeners := append([]stream.Listener(nil), cfg.Listeners...)
-	logger := cfg.Logger
-	if logger == nil {
-		logger = slog.Default()
-	}
-	if cfg.CheckpointPath == "" {
-		dir, err := os.MkdirTemp("", "status-console-checkpoint-*")
-		if err != nil {
-			return nil, fmt.Errorf("status_console: temporary checkpoint: %w", err)
-		}
-		logger.Info("using a temporary checkpoint", "path", dir)
-		cfg.CheckpointPath = dir
-		listeners = append(listeners, statusConsoleTempCheckpoint{
-			dir:    dir,
-			logger: logger,
-		})
-	}
-	cpStore, err := storage.OpenURL(ctx, cfg.CheckpointPath)
+	env, err := pipeline.Open(ctx, pipeline.Options{
+		CheckpointPath: cfg.CheckpointPath,
+		Listeners:      cfg.Listeners,
+		Logger:         cfg.Logger,
+		Name:           "status_console",
+	})
 	if err != nil {
-		return nil, fmt.Errorf("status_console: checkpoint %s: %w", cfg.CheckpointPath, err)
+		return nil, err
 	}
-	cp, err := checkpoint.Open(ctx, cpStore, checkpoint.Logger(logger))
+	logger, cp := env.Logger, env.Checkpoint
+	srcStore, err := env.Store(ctx, "source", cfg.SourcePath)
 	if err != nil {
-		return nil, fmt.Errorf("status_console: checkpoint %s: %w", cfg.CheckpointPath, err)
-	}
-	srcStore, err := storage.OpenURL(ctx, cfg.SourcePath)
-	if err != nil {
-		return nil, fmt.Errorf("status_console: source %s: %w", cfg.SourcePath, err)
+		return nil, err
 	}
 	src, err := files.New[DeviceStatus](ctx, srcStore, cp, 0,
 		func() streamimpl.Decoder[DeviceStatus] {
@@ -124,27 +108,8 @@ func NewStatusConsole(ctx context.Context, cfg StatusConsoleConfig) (*stream.Que
 		}, nil
 	}
 	return stream.NewQuery(cp, []stream.Source{src}, run,
-		stream.Name("status_console"), stream.Trigger(cfg.Trigger), stream.Logger(logger), stream.SinkDescription(sink.Description()), stream.Listeners(listeners...),
+		stream.Name("status_console"), stream.Trigger(cfg.Trigger), stream.Logger(logger), stream.SinkDescription(sink.Description()), stream.Listeners(env.Listeners...),
 	)
-}
-
-// statusConsoleTempCheckpoint removes a temporary checkpoint when the query
-// ends without an error, as Spark does; a failed query keeps it for
-// inspection.
-type statusConsoleTempCheckpoint struct {
-	dir    string
-	logger *slog.Logger
-}
-
-// OnTerminated implements stream.ListenerTerminated.
-func (c statusConsoleTempCheckpoint) OnTerminated(e stream.TerminatedEvent) {
-	if e.Err != nil {
-		c.logger.Info("keeping the temporary checkpoint of the failed query", "path", c.dir)
-		return
-	}
-	if err := os.RemoveAll(c.dir); err != nil {
-		c.logger.Warn("removing the temporary checkpoint", "err", err)
-	}
 }
 
 // statusConsoleRow applies the steps of the status_console pipeline to r: it

@@ -7,15 +7,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 	"time"
 
-	"github.com/streamgen/streamgen/runtime/checkpoint"
-	"github.com/streamgen/streamgen/runtime/delta"
-	"github.com/streamgen/streamgen/runtime/quarantine"
+	pipeline "github.com/streamgen/streamgen/runtime/pipeline"
 	"github.com/streamgen/streamgen/runtime/sink/memory"
 	"github.com/streamgen/streamgen/runtime/source/files"
-	"github.com/streamgen/streamgen/runtime/storage"
 	"github.com/streamgen/streamgen/runtime/stream"
 	"github.com/streamgen/streamgen/runtime/streamimpl"
 	"github.com/streamgen/streamgen/runtime/trigger"
@@ -64,44 +60,24 @@ func DefaultCSVReadingsConfig() CSVReadingsConfig {
 // cfg.QuarantinePath. Start runs the query; Stop ends it after the current
 // batch.
 func NewCSVReadings(ctx context.Context, cfg CSVReadingsConfig) (*stream.Query, error) {
-	listeners := append([]stream.Listener(nil), cfg.Listeners...)
-	logger := cfg.Logger
-	if logger == nil {
-		logger = slog.Default()
-	}
-	if cfg.CheckpointPath == "" {
-		dir, err := os.MkdirTemp("", "csv-readings-checkpoint-*")
-		if err != nil {
-			return nil, fmt.Errorf("csv_readings: temporary checkpoint: %w", err)
-		}
-		logger.Info("using a temporary checkpoint", "path", dir)
-		cfg.CheckpointPath = dir
-		if cfg.QuarantinePath != "" {
-			listeners = append(listeners, csvReadingsTempCheckpoint{
-				dir:    dir,
-				logger: logger,
-			})
-		}
-	}
-	cpStore, err := storage.OpenURL(ctx, cfg.CheckpointPath)
+	env, err := pipeline.Open(ctx, pipeline.Options{
+		CheckpointPath:          cfg.CheckpointPath,
+		KeepTemporaryCheckpoint: cfg.QuarantinePath == "",
+		Listeners:               cfg.Listeners,
+		Logger:                  cfg.Logger,
+		Name:                    "csv_readings",
+	})
 	if err != nil {
-		return nil, fmt.Errorf("csv_readings: checkpoint %s: %w", cfg.CheckpointPath, err)
+		return nil, err
 	}
-	cp, err := checkpoint.Open(ctx, cpStore, checkpoint.Logger(logger))
+	logger, cp := env.Logger, env.Checkpoint
+	srcStore, err := env.Store(ctx, "source", cfg.SourcePath)
 	if err != nil {
-		return nil, fmt.Errorf("csv_readings: checkpoint %s: %w", cfg.CheckpointPath, err)
+		return nil, err
 	}
-	srcStore, err := storage.OpenURL(ctx, cfg.SourcePath)
+	quarantineTable, err := env.Quarantine(ctx, cfg.QuarantinePath, env.CheckpointPath, "quarantine")
 	if err != nil {
-		return nil, fmt.Errorf("csv_readings: source %s: %w", cfg.SourcePath, err)
-	}
-	qpath := cfg.QuarantinePath
-	if qpath == "" {
-		qpath = storage.JoinLocation(cfg.CheckpointPath, "quarantine")
-	}
-	qStore, err := storage.OpenURL(ctx, qpath)
-	if err != nil {
-		return nil, fmt.Errorf("csv_readings: quarantine %s: %w", qpath, err)
+		return nil, err
 	}
 	src, err := files.New[Reading](ctx, srcStore, cp, 0,
 		func() streamimpl.Decoder[Reading] {
@@ -110,7 +86,7 @@ func NewCSVReadings(ctx context.Context, cfg CSVReadingsConfig) (*stream.Query, 
 		files.Logger(logger),
 		files.MaxFileAge(168*time.Hour),
 		files.OnMalformed(files.QuarantineMalformed),
-		files.QuarantineTo(quarantine.NewDelta(delta.Open(qStore), quarantine.Logger(logger))),
+		files.QuarantineTo(quarantineTable),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("csv_readings: source %s: %w", cfg.SourcePath, err)
@@ -138,24 +114,6 @@ func NewCSVReadings(ctx context.Context, cfg CSVReadingsConfig) (*stream.Query, 
 		}, nil
 	}
 	return stream.NewQuery(cp, []stream.Source{src}, run,
-		stream.Name("csv_readings"), stream.Trigger(cfg.Trigger), stream.Logger(logger), stream.SinkDescription(sink.Description()), stream.Listeners(listeners...),
+		stream.Name("csv_readings"), stream.Trigger(cfg.Trigger), stream.Logger(logger), stream.SinkDescription(sink.Description()), stream.Listeners(env.Listeners...),
 	)
-}
-
-// csvReadingsTempCheckpoint removes a temporary checkpoint when the query ends
-// without an error, as Spark does; a failed query keeps it for inspection.
-type csvReadingsTempCheckpoint struct {
-	dir    string
-	logger *slog.Logger
-}
-
-// OnTerminated implements stream.ListenerTerminated.
-func (c csvReadingsTempCheckpoint) OnTerminated(e stream.TerminatedEvent) {
-	if e.Err != nil {
-		c.logger.Info("keeping the temporary checkpoint of the failed query", "path", c.dir)
-		return
-	}
-	if err := os.RemoveAll(c.dir); err != nil {
-		c.logger.Warn("removing the temporary checkpoint", "err", err)
-	}
 }

@@ -8,14 +8,12 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"os"
 	"strings"
 	"time"
 
-	"github.com/streamgen/streamgen/runtime/checkpoint"
+	pipeline "github.com/streamgen/streamgen/runtime/pipeline"
 	"github.com/streamgen/streamgen/runtime/sink/memory"
 	"github.com/streamgen/streamgen/runtime/source/files"
-	"github.com/streamgen/streamgen/runtime/storage"
 	"github.com/streamgen/streamgen/runtime/stream"
 	"github.com/streamgen/streamgen/runtime/streamimpl"
 	"github.com/streamgen/streamgen/runtime/trigger"
@@ -58,34 +56,19 @@ func DefaultFiltersConfig() FiltersConfig {
 // added as FiltersRow rows to cfg.Sink. Malformed lines are dropped (and
 // counted). Start runs the query; Stop ends it after the current batch.
 func NewFilters(ctx context.Context, cfg FiltersConfig) (*stream.Query, error) {
-	listeners := append([]stream.Listener(nil), cfg.Listeners...)
-	logger := cfg.Logger
-	if logger == nil {
-		logger = slog.Default()
-	}
-	if cfg.CheckpointPath == "" {
-		dir, err := os.MkdirTemp("", "filters-checkpoint-*")
-		if err != nil {
-			return nil, fmt.Errorf("filters: temporary checkpoint: %w", err)
-		}
-		logger.Info("using a temporary checkpoint", "path", dir)
-		cfg.CheckpointPath = dir
-		listeners = append(listeners, filtersTempCheckpoint{
-			dir:    dir,
-			logger: logger,
-		})
-	}
-	cpStore, err := storage.OpenURL(ctx, cfg.CheckpointPath)
+	env, err := pipeline.Open(ctx, pipeline.Options{
+		CheckpointPath: cfg.CheckpointPath,
+		Listeners:      cfg.Listeners,
+		Logger:         cfg.Logger,
+		Name:           "filters",
+	})
 	if err != nil {
-		return nil, fmt.Errorf("filters: checkpoint %s: %w", cfg.CheckpointPath, err)
+		return nil, err
 	}
-	cp, err := checkpoint.Open(ctx, cpStore, checkpoint.Logger(logger))
+	logger, cp := env.Logger, env.Checkpoint
+	srcStore, err := env.Store(ctx, "source", cfg.SourcePath)
 	if err != nil {
-		return nil, fmt.Errorf("filters: checkpoint %s: %w", cfg.CheckpointPath, err)
-	}
-	srcStore, err := storage.OpenURL(ctx, cfg.SourcePath)
-	if err != nil {
-		return nil, fmt.Errorf("filters: source %s: %w", cfg.SourcePath, err)
+		return nil, err
 	}
 	src, err := files.New[Reading](ctx, srcStore, cp, 0,
 		func() streamimpl.Decoder[Reading] {
@@ -124,26 +107,8 @@ func NewFilters(ctx context.Context, cfg FiltersConfig) (*stream.Query, error) {
 		}, nil
 	}
 	return stream.NewQuery(cp, []stream.Source{src}, run,
-		stream.Name("filters"), stream.Trigger(cfg.Trigger), stream.Logger(logger), stream.SinkDescription(sink.Description()), stream.Listeners(listeners...),
+		stream.Name("filters"), stream.Trigger(cfg.Trigger), stream.Logger(logger), stream.SinkDescription(sink.Description()), stream.Listeners(env.Listeners...),
 	)
-}
-
-// filtersTempCheckpoint removes a temporary checkpoint when the query ends
-// without an error, as Spark does; a failed query keeps it for inspection.
-type filtersTempCheckpoint struct {
-	dir    string
-	logger *slog.Logger
-}
-
-// OnTerminated implements stream.ListenerTerminated.
-func (c filtersTempCheckpoint) OnTerminated(e stream.TerminatedEvent) {
-	if e.Err != nil {
-		c.logger.Info("keeping the temporary checkpoint of the failed query", "path", c.dir)
-		return
-	}
-	if err := os.RemoveAll(c.dir); err != nil {
-		c.logger.Warn("removing the temporary checkpoint", "err", err)
-	}
 }
 
 // filtersRow applies the steps of the filters pipeline to r: it returns the

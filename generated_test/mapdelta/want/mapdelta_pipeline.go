@@ -7,15 +7,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 	"time"
 
 	userfn "github.com/streamgen/streamgen/generated_test/mapdelta/userfn"
-	"github.com/streamgen/streamgen/runtime/checkpoint"
 	"github.com/streamgen/streamgen/runtime/delta"
+	pipeline "github.com/streamgen/streamgen/runtime/pipeline"
 	"github.com/streamgen/streamgen/runtime/sink/deltasink"
 	"github.com/streamgen/streamgen/runtime/source/files"
-	"github.com/streamgen/streamgen/runtime/storage"
 	"github.com/streamgen/streamgen/runtime/stream"
 	"github.com/streamgen/streamgen/runtime/streamimpl"
 	"github.com/streamgen/streamgen/runtime/trigger"
@@ -59,38 +57,23 @@ func DefaultMapdeltaConfig() MapdeltaConfig {
 // once per batch. Malformed lines are dropped (and counted). Start runs the
 // query; Stop ends it after the current batch.
 func NewMapdelta(ctx context.Context, cfg MapdeltaConfig) (*stream.Query, error) {
-	listeners := append([]stream.Listener(nil), cfg.Listeners...)
-	logger := cfg.Logger
-	if logger == nil {
-		logger = slog.Default()
-	}
-	if cfg.CheckpointPath == "" {
-		dir, err := os.MkdirTemp("", "mapdelta-checkpoint-*")
-		if err != nil {
-			return nil, fmt.Errorf("mapdelta: temporary checkpoint: %w", err)
-		}
-		logger.Info("using a temporary checkpoint", "path", dir)
-		cfg.CheckpointPath = dir
-		listeners = append(listeners, mapdeltaTempCheckpoint{
-			dir:    dir,
-			logger: logger,
-		})
-	}
-	cpStore, err := storage.OpenURL(ctx, cfg.CheckpointPath)
+	env, err := pipeline.Open(ctx, pipeline.Options{
+		CheckpointPath: cfg.CheckpointPath,
+		Listeners:      cfg.Listeners,
+		Logger:         cfg.Logger,
+		Name:           "mapdelta",
+	})
 	if err != nil {
-		return nil, fmt.Errorf("mapdelta: checkpoint %s: %w", cfg.CheckpointPath, err)
+		return nil, err
 	}
-	cp, err := checkpoint.Open(ctx, cpStore, checkpoint.Logger(logger))
+	logger, cp := env.Logger, env.Checkpoint
+	sinkStore, err := env.Store(ctx, "sink", cfg.SinkPath)
 	if err != nil {
-		return nil, fmt.Errorf("mapdelta: checkpoint %s: %w", cfg.CheckpointPath, err)
+		return nil, err
 	}
-	sinkStore, err := storage.OpenURL(ctx, cfg.SinkPath)
+	srcStore, err := env.Store(ctx, "source", cfg.SourcePath)
 	if err != nil {
-		return nil, fmt.Errorf("mapdelta: sink %s: %w", cfg.SinkPath, err)
-	}
-	srcStore, err := storage.OpenURL(ctx, cfg.SourcePath)
-	if err != nil {
-		return nil, fmt.Errorf("mapdelta: source %s: %w", cfg.SourcePath, err)
+		return nil, err
 	}
 	src, err := files.New[Reading](ctx, srcStore, cp, 0,
 		func() streamimpl.Decoder[Reading] {
@@ -157,26 +140,8 @@ func NewMapdelta(ctx context.Context, cfg MapdeltaConfig) (*stream.Query, error)
 		}, nil
 	}
 	return stream.NewQuery(cp, []stream.Source{src}, run,
-		stream.Name("mapdelta"), stream.Trigger(cfg.Trigger), stream.Logger(logger), stream.SinkDescription(sink.Description()), stream.Listeners(listeners...),
+		stream.Name("mapdelta"), stream.Trigger(cfg.Trigger), stream.Logger(logger), stream.SinkDescription(sink.Description()), stream.Listeners(env.Listeners...),
 	)
-}
-
-// mapdeltaTempCheckpoint removes a temporary checkpoint when the query ends
-// without an error, as Spark does; a failed query keeps it for inspection.
-type mapdeltaTempCheckpoint struct {
-	dir    string
-	logger *slog.Logger
-}
-
-// OnTerminated implements stream.ListenerTerminated.
-func (c mapdeltaTempCheckpoint) OnTerminated(e stream.TerminatedEvent) {
-	if e.Err != nil {
-		c.logger.Info("keeping the temporary checkpoint of the failed query", "path", c.dir)
-		return
-	}
-	if err := os.RemoveAll(c.dir); err != nil {
-		c.logger.Warn("removing the temporary checkpoint", "err", err)
-	}
 }
 
 // mapdeltaRow applies the steps of the mapdelta pipeline to r: it returns the

@@ -7,13 +7,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 	"time"
 
 	userfn "github.com/streamgen/streamgen/generated_test/mapfn/userfn"
-	"github.com/streamgen/streamgen/runtime/checkpoint"
+	pipeline "github.com/streamgen/streamgen/runtime/pipeline"
 	"github.com/streamgen/streamgen/runtime/source/files"
-	"github.com/streamgen/streamgen/runtime/storage"
 	"github.com/streamgen/streamgen/runtime/stream"
 	"github.com/streamgen/streamgen/runtime/streamimpl"
 	"github.com/streamgen/streamgen/runtime/trigger"
@@ -53,34 +51,19 @@ func DefaultMapfnConfig() MapfnConfig {
 // batch to userfn.WriteBatch (mapfnForeachBatch). Malformed lines are dropped
 // (and counted). Start runs the query; Stop ends it after the current batch.
 func NewMapfn(ctx context.Context, cfg MapfnConfig) (*stream.Query, error) {
-	listeners := append([]stream.Listener(nil), cfg.Listeners...)
-	logger := cfg.Logger
-	if logger == nil {
-		logger = slog.Default()
-	}
-	if cfg.CheckpointPath == "" {
-		dir, err := os.MkdirTemp("", "mapfn-checkpoint-*")
-		if err != nil {
-			return nil, fmt.Errorf("mapfn: temporary checkpoint: %w", err)
-		}
-		logger.Info("using a temporary checkpoint", "path", dir)
-		cfg.CheckpointPath = dir
-		listeners = append(listeners, mapfnTempCheckpoint{
-			dir:    dir,
-			logger: logger,
-		})
-	}
-	cpStore, err := storage.OpenURL(ctx, cfg.CheckpointPath)
+	env, err := pipeline.Open(ctx, pipeline.Options{
+		CheckpointPath: cfg.CheckpointPath,
+		Listeners:      cfg.Listeners,
+		Logger:         cfg.Logger,
+		Name:           "mapfn",
+	})
 	if err != nil {
-		return nil, fmt.Errorf("mapfn: checkpoint %s: %w", cfg.CheckpointPath, err)
+		return nil, err
 	}
-	cp, err := checkpoint.Open(ctx, cpStore, checkpoint.Logger(logger))
+	logger, cp := env.Logger, env.Checkpoint
+	srcStore, err := env.Store(ctx, "source", cfg.SourcePath)
 	if err != nil {
-		return nil, fmt.Errorf("mapfn: checkpoint %s: %w", cfg.CheckpointPath, err)
-	}
-	srcStore, err := storage.OpenURL(ctx, cfg.SourcePath)
-	if err != nil {
-		return nil, fmt.Errorf("mapfn: source %s: %w", cfg.SourcePath, err)
+		return nil, err
 	}
 	src, err := files.New[Reading](ctx, srcStore, cp, 0,
 		func() streamimpl.Decoder[Reading] {
@@ -119,26 +102,8 @@ func NewMapfn(ctx context.Context, cfg MapfnConfig) (*stream.Query, error) {
 		}, nil
 	}
 	return stream.NewQuery(cp, []stream.Source{src}, run,
-		stream.Name("mapfn"), stream.Trigger(cfg.Trigger), stream.Logger(logger), stream.SinkDescription("ForeachBatchSink"), stream.Listeners(listeners...),
+		stream.Name("mapfn"), stream.Trigger(cfg.Trigger), stream.Logger(logger), stream.SinkDescription("ForeachBatchSink"), stream.Listeners(env.Listeners...),
 	)
-}
-
-// mapfnTempCheckpoint removes a temporary checkpoint when the query ends
-// without an error, as Spark does; a failed query keeps it for inspection.
-type mapfnTempCheckpoint struct {
-	dir    string
-	logger *slog.Logger
-}
-
-// OnTerminated implements stream.ListenerTerminated.
-func (c mapfnTempCheckpoint) OnTerminated(e stream.TerminatedEvent) {
-	if e.Err != nil {
-		c.logger.Info("keeping the temporary checkpoint of the failed query", "path", c.dir)
-		return
-	}
-	if err := os.RemoveAll(c.dir); err != nil {
-		c.logger.Warn("removing the temporary checkpoint", "err", err)
-	}
 }
 
 // mapfnRow applies the steps of the mapfn pipeline to r: it returns the row

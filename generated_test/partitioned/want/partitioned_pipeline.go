@@ -7,15 +7,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 	"time"
 
-	"github.com/streamgen/streamgen/runtime/checkpoint"
 	"github.com/streamgen/streamgen/runtime/delta"
-	"github.com/streamgen/streamgen/runtime/quarantine"
+	pipeline "github.com/streamgen/streamgen/runtime/pipeline"
 	"github.com/streamgen/streamgen/runtime/sink/deltasink"
 	"github.com/streamgen/streamgen/runtime/source/files"
-	"github.com/streamgen/streamgen/runtime/storage"
 	"github.com/streamgen/streamgen/runtime/stream"
 	"github.com/streamgen/streamgen/runtime/streamimpl"
 	"github.com/streamgen/streamgen/runtime/trigger"
@@ -69,50 +66,31 @@ func DefaultPartitionedConfig() PartitionedConfig {
 // to the quarantine Delta table at cfg.QuarantinePath. Start runs the query;
 // Stop ends it after the current batch.
 func NewPartitioned(ctx context.Context, cfg PartitionedConfig) (*stream.Query, error) {
-	listeners := append([]stream.Listener(nil), cfg.Listeners...)
-	logger := cfg.Logger
-	if logger == nil {
-		logger = slog.Default()
-	}
-	if cfg.CheckpointPath == "" {
-		dir, err := os.MkdirTemp("", "partitioned-checkpoint-*")
-		if err != nil {
-			return nil, fmt.Errorf("partitioned: temporary checkpoint: %w", err)
-		}
-		logger.Info("using a temporary checkpoint", "path", dir)
-		cfg.CheckpointPath = dir
-		listeners = append(listeners, partitionedTempCheckpoint{
-			dir:    dir,
-			logger: logger,
-		})
-	}
-	cpStore, err := storage.OpenURL(ctx, cfg.CheckpointPath)
+	env, err := pipeline.Open(ctx, pipeline.Options{
+		CheckpointPath: cfg.CheckpointPath,
+		Listeners:      cfg.Listeners,
+		Logger:         cfg.Logger,
+		Name:           "partitioned",
+	})
 	if err != nil {
-		return nil, fmt.Errorf("partitioned: checkpoint %s: %w", cfg.CheckpointPath, err)
+		return nil, err
 	}
-	cp, err := checkpoint.Open(ctx, cpStore, checkpoint.Logger(logger))
+	logger, cp := env.Logger, env.Checkpoint
+	sinkStore, err := env.Store(ctx, "sink", cfg.SinkPath)
 	if err != nil {
-		return nil, fmt.Errorf("partitioned: checkpoint %s: %w", cfg.CheckpointPath, err)
+		return nil, err
 	}
-	sinkStore, err := storage.OpenURL(ctx, cfg.SinkPath)
+	srcStore, err := env.Store(ctx, "source", cfg.SourcePath)
 	if err != nil {
-		return nil, fmt.Errorf("partitioned: sink %s: %w", cfg.SinkPath, err)
+		return nil, err
 	}
-	srcStore, err := storage.OpenURL(ctx, cfg.SourcePath)
+	archiveStore, err := env.Store(ctx, "source archive", cfg.SourceArchiveDir)
 	if err != nil {
-		return nil, fmt.Errorf("partitioned: source %s: %w", cfg.SourcePath, err)
+		return nil, err
 	}
-	archiveStore, err := storage.OpenURL(ctx, cfg.SourceArchiveDir)
+	quarantineTable, err := env.Quarantine(ctx, cfg.QuarantinePath, cfg.SinkPath, "_quarantine")
 	if err != nil {
-		return nil, fmt.Errorf("partitioned: source archive %s: %w", cfg.SourceArchiveDir, err)
-	}
-	qpath := cfg.QuarantinePath
-	if qpath == "" {
-		qpath = storage.JoinLocation(cfg.SinkPath, "_quarantine")
-	}
-	qStore, err := storage.OpenURL(ctx, qpath)
-	if err != nil {
-		return nil, fmt.Errorf("partitioned: quarantine %s: %w", qpath, err)
+		return nil, err
 	}
 	src, err := files.New[Reading](ctx, srcStore, cp, 0,
 		func() streamimpl.Decoder[Reading] {
@@ -123,7 +101,7 @@ func NewPartitioned(ctx context.Context, cfg PartitionedConfig) (*stream.Query, 
 		files.CleanSource(files.CleanArchive),
 		files.SourceArchiveDir(archiveStore),
 		files.OnMalformed(files.QuarantineMalformed),
-		files.QuarantineTo(quarantine.NewDelta(delta.Open(qStore), quarantine.Logger(logger))),
+		files.QuarantineTo(quarantineTable),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("partitioned: source %s: %w", cfg.SourcePath, err)
@@ -177,26 +155,8 @@ func NewPartitioned(ctx context.Context, cfg PartitionedConfig) (*stream.Query, 
 		}, nil
 	}
 	return stream.NewQuery(cp, []stream.Source{src}, run,
-		stream.Name("partitioned"), stream.Trigger(cfg.Trigger), stream.Logger(logger), stream.SinkDescription(sink.Description()), stream.Listeners(listeners...),
+		stream.Name("partitioned"), stream.Trigger(cfg.Trigger), stream.Logger(logger), stream.SinkDescription(sink.Description()), stream.Listeners(env.Listeners...),
 	)
-}
-
-// partitionedTempCheckpoint removes a temporary checkpoint when the query ends
-// without an error, as Spark does; a failed query keeps it for inspection.
-type partitionedTempCheckpoint struct {
-	dir    string
-	logger *slog.Logger
-}
-
-// OnTerminated implements stream.ListenerTerminated.
-func (c partitionedTempCheckpoint) OnTerminated(e stream.TerminatedEvent) {
-	if e.Err != nil {
-		c.logger.Info("keeping the temporary checkpoint of the failed query", "path", c.dir)
-		return
-	}
-	if err := os.RemoveAll(c.dir); err != nil {
-		c.logger.Warn("removing the temporary checkpoint", "err", err)
-	}
 }
 
 // PartitionedSinkRow is Reading as the Delta sink writes it: the same fields,
