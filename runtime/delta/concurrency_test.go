@@ -18,12 +18,18 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/streamgen/streamgen/runtime/storage"
+	"github.com/streamgen/streamgen/runtime/storage/miniotest"
+	// s3store registers s3:// with storage.OpenURL for the writer
+	// processes (miniotest imports it too).
+	"github.com/streamgen/streamgen/runtime/storage/s3store"
 )
 
 // The test binary doubles as a writer process for the multi-process and
 // crash tests: with STREAMGEN_DELTA_WRITER=1 in its environment TestMain
-// appends to the table in STREAMGEN_DELTA_TABLE and exits instead of
-// running tests.
+// appends to the table at STREAMGEN_DELTA_TABLE (a location as
+// storage.OpenURL takes: a directory, or an s3:// URL with the AWS
+// variables of miniotest's Server.Env) and exits instead of running
+// tests.
 const (
 	envWriter   = "STREAMGEN_DELTA_WRITER"
 	envTable    = "STREAMGEN_DELTA_TABLE"
@@ -45,12 +51,14 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	miniotest.StopShared()
+	os.Exit(code)
 }
 
 func runWriterProcess() error {
 	ctx := context.Background()
-	st, err := storage.NewLocal(os.Getenv(envTable))
+	st, err := storage.OpenURL(ctx, os.Getenv(envTable))
 	if err != nil {
 		return err
 	}
@@ -250,11 +258,57 @@ func TestConcurrentGoroutineAppends(t *testing.T) {
 	}
 }
 
-// concStartWriter starts the test binary as a writer process.
-func concStartWriter(t *testing.T, dir, id, mode string, commits int) *exec.Cmd {
+// concTarget is a table of the multi-process tests: the parent's handle
+// on it, its location for storage.OpenURL in the writer processes, and the
+// environment they need besides (credentials and endpoint of an object
+// store).
+type concTarget struct {
+	tbl      *Table
+	location string
+	env      []string
+}
+
+// concLocal creates a table (mtSchema, partitioned by part) in a
+// temporary directory.
+func concLocal(t *testing.T) concTarget {
+	tbl, dir := mtCreate(t)
+	return concTarget{tbl: tbl, location: dir}
+}
+
+// concS3 creates the same table as concLocal under tables/<name> of a new
+// bucket of the shared MinIO server; it skips the test when MinIO cannot
+// be had (fails under CI=true).
+func concS3(t *testing.T, name string) concTarget {
+	t.Helper()
+	ctx := context.Background()
+	srv := miniotest.Shared(t)
+	bucket := srv.NewBucket(t)
+	b, err := srv.OpenBucket(ctx, bucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prefix := "tables/" + name
+	st := s3store.New(b, prefix, "s3://"+bucket+"/"+prefix, nil)
+	t.Cleanup(func() { st.Close() })
+	tbl := Open(st)
+	tx, err := tbl.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx.SetMetadata(Metadata{SchemaString: mtSchema.SchemaString(), PartitionColumns: []string{"part"}})
+	if _, err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return concTarget{tbl: tbl, location: srv.URL(bucket, prefix), env: srv.Env()}
+}
+
+// concStartWriter starts the test binary as a writer process of target's
+// table.
+func concStartWriter(t *testing.T, target concTarget, id, mode string, commits int) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), envWriter+"=1", envTable+"="+dir, envWriterID+"="+id,
+	cmd.Env = append(os.Environ(), target.env...)
+	cmd.Env = append(cmd.Env, envWriter+"=1", envTable+"="+target.location, envWriterID+"="+id,
 		envMode+"="+mode, envCommits+"="+strconv.Itoa(commits))
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
@@ -264,22 +318,31 @@ func concStartWriter(t *testing.T, dir, id, mode string, commits int) *exec.Cmd 
 }
 
 // TestConcurrentProcessAppends: 2 writer processes and 2 goroutines
-// append 50 commits each to one table at the same time.
+// append to one table at the same time, 50 commits each on local storage
+// and 15 each on MinIO (through a checkpoint every 10 versions). Every
+// commit lands exactly once, at contiguous versions, with all its rows:
+// exactly one writer wins each version and none is lost.
 func TestConcurrentProcessAppends(t *testing.T) {
+	t.Run("local", func(t *testing.T) { concProcessAppends(t, concLocal(t), 50) })
+	t.Run("s3", func(t *testing.T) { concProcessAppends(t, concS3(t, "procs"), 15) })
+}
+
+// concProcessAppends runs TestConcurrentProcessAppends on target with
+// perWriter commits per writer, and checks the whole table with
+// concVerify.
+func concProcessAppends(t *testing.T, target concTarget, perWriter int) {
 	ctx := context.Background()
-	tbl, dir := mtCreate(t)
-	const perWriter = 50
 	start := time.Now()
 	var procs []*exec.Cmd
 	for p := 0; p < 2; p++ {
-		procs = append(procs, concStartWriter(t, dir, fmt.Sprintf("p%d", p), "append", perWriter))
+		procs = append(procs, concStartWriter(t, target, fmt.Sprintf("p%d", p), "append", perWriter))
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, 4)
 	for g := 0; g < 2; g++ {
 		wg.Go(func() {
 			for i := 0; i < perWriter; i++ {
-				if err := concAppend(ctx, tbl, fmt.Sprintf("g%d", g), i, false); err != nil {
+				if err := concAppend(ctx, target.tbl, fmt.Sprintf("g%d", g), i, false); err != nil {
 					errs[g] = err
 					return
 				}
@@ -295,45 +358,78 @@ func TestConcurrentProcessAppends(t *testing.T) {
 	if err := errors.Join(errs...); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("200 commits by 2 processes and 2 goroutines in %v", time.Since(start))
+	t.Logf("%d commits by 2 processes and 2 goroutines in %v", 4*perWriter, time.Since(start))
 	var want []string
 	for _, w := range []string{"p0", "p1", "g0", "g1"} {
 		want = append(want, concPayloads(w, perWriter)...)
 	}
-	concVerify(t, tbl, 4*perWriter, want)
+	concVerify(t, target.tbl, int64(4*perWriter), want)
 }
 
-// TestCrashWriterKilled: a writer process appending 50 numbered commits
-// is killed with SIGKILL at random moments and restarted; it resumes after
-// its last committed number. After every kill the table reads cleanly
-// (whole commits only, every file present), and at the end it holds each
-// of the 50 commits exactly once.
+// TestCrashWriterKilled: a writer process appending numbered commits (50
+// on local storage, 20 on MinIO) is killed with SIGKILL at random moments
+// while it commits, and restarted; it resumes after its last committed
+// number. After every kill the table reads cleanly (whole commits only,
+// every file present), and at the end it holds each commit exactly once.
 func TestCrashWriterKilled(t *testing.T) {
-	tbl, dir := mtCreate(t)
+	t.Run("local", func(t *testing.T) { concCrashWriter(t, concLocal(t), 50, 8, 40*time.Millisecond) })
+	t.Run("s3", func(t *testing.T) { concCrashWriter(t, concS3(t, "crash"), 20, 5, 150*time.Millisecond) })
+}
+
+// concCrashWriter runs TestCrashWriterKilled on target: commits numbered
+// commits, at most maxKills kills. Each kill comes a random time in [0,
+// maxDelay) after the writer's first new commit of its round (so that it
+// lands among the writes of a commit, not while the process starts); a
+// writer that exits before that is not killed. After every round the
+// table is checked with concVerify and its txn must match its version;
+// at the end it must hold exactly the payloads of commits 0..commits-1.
+func concCrashWriter(t *testing.T, target concTarget, commits, maxKills int, maxDelay time.Duration) {
+	ctx := context.Background()
+	tbl := target.tbl
 	rng := rand.New(rand.NewPCG(concSeed(t), 0))
-	const commits, maxKills = 50, 8
 	start := time.Now()
 	kills := 0
+	var n int64 // the table's version after the last round
 	for round := 0; ; round++ {
-		cmd := concStartWriter(t, dir, "crash", "txn", commits)
+		cmd := concStartWriter(t, target, "crash", "txn", commits)
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
 		var err error
 		finished := false
 		if kills < maxKills {
-			delay := time.Duration(5+rng.IntN(60)) * time.Millisecond
-			select {
-			case err = <-done:
-				finished = true
-			case <-time.After(delay):
-				_ = cmd.Process.Signal(syscall.SIGKILL)
-				err = <-done
-				var ee *exec.ExitError
-				if errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signaled() {
-					kills++
-					err = nil
-				} else {
-					finished = true // exited on its own just before the kill
+			// Wait for the round's first commit (or the writer's exit).
+		wait:
+			for {
+				select {
+				case err = <-done:
+					finished = true
+					break wait
+				default:
+				}
+				v, lerr := tbl.LatestVersion(ctx)
+				if lerr != nil {
+					t.Fatalf("round %d: %v", round, lerr)
+				}
+				if v > n {
+					break
+				}
+				time.Sleep(2 * time.Millisecond)
+			}
+			if !finished {
+				delay := time.Duration(rng.Int64N(int64(maxDelay)))
+				select {
+				case err = <-done:
+					finished = true
+				case <-time.After(delay):
+					_ = cmd.Process.Signal(syscall.SIGKILL)
+					err = <-done
+					var ee *exec.ExitError
+					if errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signaled() {
+						kills++
+						err = nil
+					} else {
+						finished = true // exited on its own just before the kill
+					}
 				}
 			}
 		} else {
@@ -345,7 +441,7 @@ func TestCrashWriterKilled(t *testing.T) {
 		}
 		snap := concVerify(t, tbl, -1, nil)
 		// Exactly-once: the commits are numbered 0..n-1 with no gaps.
-		n := snap.Version
+		n = snap.Version
 		if x, ok := snap.Txns["crash"]; (ok && x.Version != n-1) || (!ok && n != 0) {
 			t.Fatalf("round %d: txn crash at %+v with table version %d", round, x, n)
 		}
@@ -358,8 +454,8 @@ func TestCrashWriterKilled(t *testing.T) {
 		}
 	}
 	t.Logf("%d kills, %v", kills, time.Since(start))
-	snap := concVerify(t, tbl, commits, concPayloads("crash", commits))
-	if x := snap.Txns["crash"]; x.Version != commits-1 {
+	snap := concVerify(t, tbl, int64(commits), concPayloads("crash", commits))
+	if x := snap.Txns["crash"]; x.Version != int64(commits-1) {
 		t.Errorf("txn crash = %+v, want version %d", x, commits-1)
 	}
 }

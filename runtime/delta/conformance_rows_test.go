@@ -18,85 +18,90 @@ import (
 // and compares its rows with the expected results written by Spark
 // (DAT: every expected version folder, via time travel; golden: the latest
 // version). Tables without expected files are checked against the row
-// counts of cases.json, plus a few values stated in the README.
+// counts of cases.json, plus a few values stated in the README. It runs on
+// local storage and, with the same checks, on the copy of the tables in
+// MinIO.
 func TestConformanceRows(t *testing.T) {
+	runConformance(t, conformanceCases(t), conformanceRowsCase)
+}
+
+// conformanceRowsCase runs TestConformanceRows's checks of case c on tbl,
+// its table on some storage: the rows of the latest version and of every
+// version with expected results or a stated row count, against those
+// expectations.
+func conformanceRowsCase(t *testing.T, c conformanceCase, tbl *Table) {
 	ctx := context.Background()
-	for _, c := range conformanceCases(t) {
-		t.Run(c.Name, func(t *testing.T) {
-			// vacuumProtocolCheck asks nothing of readers, so this reader
-			// accepts it (see CheckReadSupport): compare its rows too.
-			readable := c.Readable || c.Name == "golden/basic-with-vacuum-protocol-check-feature"
-			switch {
-			case !readable:
-				t.Skip("not readable by a minimal reader (negative or unsupported-feature case): covered by TestConformanceLog")
-			case c.LogOnly:
-				t.Skip("log-only case: its data files are intentionally absent; covered by TestConformanceLog")
-			}
-			tbl := openConformanceTable(t, c)
-			snap, err := tbl.Snapshot(ctx)
+	// vacuumProtocolCheck asks nothing of readers, so this reader
+	// accepts it (see CheckReadSupport): compare its rows too.
+	readable := c.Readable || c.Name == "golden/basic-with-vacuum-protocol-check-feature"
+	switch {
+	case !readable:
+		t.Skip("not readable by a minimal reader (negative or unsupported-feature case): covered by TestConformanceLog")
+	case c.LogOnly:
+		t.Skip("log-only case: its data files are intentionally absent; covered by TestConformanceLog")
+	}
+	snap, err := tbl.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := snap.Rows(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ExpectedRows != nil && int64(len(rows)) != *c.ExpectedRows {
+		t.Errorf("latest: %d rows, want %d", len(rows), *c.ExpectedRows)
+	}
+	checkRowsShape(t, snap, rows)
+	switch {
+	case c.ExpectedDir != "" && c.ExpectedFormat == "dat":
+		keys := make([]string, 0, len(c.ExpectedVersions))
+		for k := range c.ExpectedVersions {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		if len(keys) == 0 {
+			t.Fatal("DAT case without expected_versions")
+		}
+		for _, k := range keys {
+			ev := c.ExpectedVersions[k]
+			vs, err := tbl.SnapshotAt(ctx, ev.Version)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("%s: SnapshotAt(%d): %v", k, ev.Version, err)
 			}
-			rows, err := snap.Rows(ctx)
+			vrows, err := vs.Rows(ctx)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("%s: %v", k, err)
 			}
-			if c.ExpectedRows != nil && int64(len(rows)) != *c.ExpectedRows {
-				t.Errorf("latest: %d rows, want %d", len(rows), *c.ExpectedRows)
+			if int64(len(vrows)) != ev.Rows {
+				t.Errorf("%s: %d rows, want %d", k, len(vrows), ev.Rows)
 			}
-			checkRowsShape(t, snap, rows)
-			switch {
-			case c.ExpectedDir != "" && c.ExpectedFormat == "dat":
-				keys := make([]string, 0, len(c.ExpectedVersions))
-				for k := range c.ExpectedVersions {
-					keys = append(keys, k)
-				}
-				sort.Strings(keys)
-				if len(keys) == 0 {
-					t.Fatal("DAT case without expected_versions")
-				}
-				for _, k := range keys {
-					ev := c.ExpectedVersions[k]
-					vs, err := tbl.SnapshotAt(ctx, ev.Version)
-					if err != nil {
-						t.Fatalf("%s: SnapshotAt(%d): %v", k, ev.Version, err)
-					}
-					vrows, err := vs.Rows(ctx)
-					if err != nil {
-						t.Fatalf("%s: %v", k, err)
-					}
-					if int64(len(vrows)) != ev.Rows {
-						t.Errorf("%s: %d rows, want %d", k, len(vrows), ev.Rows)
-					}
-					compareExpected(t, k, c, vs, vrows, filepath.Join(c.ExpectedDir, k, "table_content.parquet"))
-				}
-			case c.ExpectedDir != "":
-				compareExpected(t, "latest", c, snap, rows, c.ExpectedDir)
-			default:
-				if c.ExpectedRows == nil {
-					t.Fatal("no expected files and no expected_rows")
-				}
-				checkStatedValues(t, c, snap, rows)
-			}
-			for vs, want := range c.VersionRows {
-				v, err := strconv.ParseInt(vs, 10, 64)
-				if err != nil {
-					t.Fatalf("version_rows key %q", vs)
-				}
-				s, err := tbl.SnapshotAt(ctx, v)
-				if err != nil {
-					t.Fatalf("SnapshotAt(%d): %v", v, err)
-				}
-				r, err := s.Rows(ctx)
-				if err != nil {
-					t.Fatalf("v%d: %v", v, err)
-				}
-				if int64(len(r)) != want {
-					t.Errorf("v%d: %d rows, want %d", v, len(r), want)
-				}
-				checkRowsShape(t, s, r)
-			}
-		})
+			compareExpected(t, k, c, vs, vrows, filepath.Join(c.ExpectedDir, k, "table_content.parquet"))
+		}
+	case c.ExpectedDir != "":
+		compareExpected(t, "latest", c, snap, rows, c.ExpectedDir)
+	default:
+		if c.ExpectedRows == nil {
+			t.Fatal("no expected files and no expected_rows")
+		}
+		checkStatedValues(t, c, snap, rows)
+	}
+	for vs, want := range c.VersionRows {
+		v, err := strconv.ParseInt(vs, 10, 64)
+		if err != nil {
+			t.Fatalf("version_rows key %q", vs)
+		}
+		s, err := tbl.SnapshotAt(ctx, v)
+		if err != nil {
+			t.Fatalf("SnapshotAt(%d): %v", v, err)
+		}
+		r, err := s.Rows(ctx)
+		if err != nil {
+			t.Fatalf("v%d: %v", v, err)
+		}
+		if int64(len(r)) != want {
+			t.Errorf("v%d: %d rows, want %d", v, len(r), want)
+		}
+		checkRowsShape(t, s, r)
 	}
 }
 

@@ -4,17 +4,26 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"gocloud.dev/blob"
+
 	"github.com/streamgen/streamgen/runtime/shareddata"
 	"github.com/streamgen/streamgen/runtime/storage"
+	"github.com/streamgen/streamgen/runtime/storage/miniotest"
+	"github.com/streamgen/streamgen/runtime/storage/s3store"
 )
 
 // conformanceVersion is one DAT expected folder (latest, v0, v1, ...).
@@ -111,56 +120,176 @@ func unsupportedFeatureOf(msg string) string {
 	return ""
 }
 
+// TestConformanceLog checks the log of every conformance case (latest
+// version, checkpoint, active files, txns, time travel to every version;
+// negative cases rejected with the named error, unsupported features with
+// *UnsupportedFeatureError) on local storage and, with the same checks,
+// on the copy of the tables in MinIO.
 func TestConformanceLog(t *testing.T) {
 	cases := conformanceCases(t)
 	if len(cases) == 0 {
 		t.Fatal("no conformance cases")
 	}
+	runConformance(t, cases, conformanceLogCase)
+}
+
+// conformanceLogCase runs TestConformanceLog's checks of case c on tbl,
+// its table on some storage.
+func conformanceLogCase(t *testing.T, c conformanceCase, tbl *Table) {
+	ctx := context.Background()
+	switch {
+	case c.Negative:
+		lrNegativeCase(ctx, t, tbl, c)
+	case c.Readable:
+		lrReadableCase(ctx, t, tbl, c)
+	case c.ExpectErrorIfUnsupported != "":
+		want := unsupportedFeatureOf(c.ExpectErrorIfUnsupported)
+		if want == FeatureVacuumProtocolCheck {
+			// PROTOCOL.md "VACUUM Protocol Check": readers need no
+			// behaviour change, so this reader lists the feature as
+			// supported and the table must read like a readable one.
+			lrReadableCase(ctx, t, tbl, c)
+			return
+		}
+		_, err := tbl.Snapshot(ctx)
+		var ufe *UnsupportedFeatureError
+		if !errors.As(err, &ufe) {
+			t.Fatalf("Snapshot error = %v, want *UnsupportedFeatureError(%s)", err, want)
+		}
+		if ufe.Feature != want {
+			t.Errorf("Feature = %q, want %q (%s)", ufe.Feature, want, c.ExpectErrorIfUnsupported)
+		}
+		if !strings.Contains(err.Error(), tbl.Location()) {
+			t.Errorf("error %q does not name the table %s", err, tbl.Location())
+		}
+	default:
+		// Valid but not minimal-readable with no stated error:
+		// kernel-rs/crc-full, a .crc fixture whose protocol needs
+		// reader feature deletionVectors. It must be refused.
+		_, err := tbl.Snapshot(ctx)
+		var ufe *UnsupportedFeatureError
+		if !errors.As(err, &ufe) {
+			t.Fatalf("Snapshot error = %v, want *UnsupportedFeatureError", err)
+		}
+		if c.Protocol != nil && len(c.Protocol.ReaderFeatures) > 0 && ufe.Feature != c.Protocol.ReaderFeatures[0] {
+			t.Errorf("Feature = %q, want %q", ufe.Feature, c.Protocol.ReaderFeatures[0])
+		}
+	}
+}
+
+// runConformance runs check on every case, once per storage, in parallel
+// subtests: local/<case> open the case's table in place, s3/<case> the
+// copy of it in MinIO (see conformanceS3Bucket; skipped when MinIO cannot
+// be had, failed under CI=true). The expected results stay local on both:
+// they are the independent expectation, not the table under test.
+func runConformance(t *testing.T, cases []conformanceCase, check func(t *testing.T, c conformanceCase, tbl *Table)) {
+	t.Run("local", func(t *testing.T) {
+		for _, c := range cases {
+			t.Run(c.Name, func(t *testing.T) {
+				t.Parallel()
+				check(t, c, openConformanceTable(t, c))
+			})
+		}
+	})
+	t.Run("s3", func(t *testing.T) {
+		bucket, name := conformanceS3Bucket(t, cases)
+		for _, c := range cases {
+			t.Run(c.Name, func(t *testing.T) {
+				t.Parallel()
+				// The stores share the bucket and are not closed one by
+				// one: closing one would close the bucket.
+				st := s3store.New(bucket, c.Path, "s3://"+name+"/"+c.Path, nil)
+				check(t, c, Open(st))
+			})
+		}
+	})
+}
+
+// conformanceS3 is the bucket of the shared MinIO server that holds the
+// conformance tables, uploaded once per test binary.
+var conformanceS3 struct {
+	once   sync.Once
+	bucket *blob.Bucket
+	name   string
+	err    error
+}
+
+// conformanceS3Bucket returns the bucket of the shared MinIO server
+// (miniotest.Shared) holding every case's table directory under the
+// case's path, byte for byte, and its name; the first call uploads them.
+// It skips the test when MinIO cannot be had (fails under CI=true).
+func conformanceS3Bucket(t *testing.T, cases []conformanceCase) (*blob.Bucket, string) {
+	t.Helper()
+	srv := miniotest.Shared(t)
+	conformanceS3.once.Do(func() {
+		start := time.Now()
+		conformanceS3.name = "conformance"
+		conformanceS3.bucket, conformanceS3.err = conformanceUpload(srv, conformanceS3.name, cases)
+		t.Logf("uploaded the conformance tables to MinIO in %v", time.Since(start).Round(time.Millisecond))
+	})
+	if conformanceS3.err != nil {
+		t.Fatalf("upload of the conformance tables to MinIO: %v", conformanceS3.err)
+	}
+	return conformanceS3.bucket, conformanceS3.name
+}
+
+// conformanceUpload creates bucket name on srv and puts the files of every
+// case's table directory into it, at <case path>/<relative name>, with at
+// most 8 uploads at a time.
+func conformanceUpload(srv *miniotest.Server, name string, cases []conformanceCase) (*blob.Bucket, error) {
+	ctx := context.Background()
+	if _, err := srv.Client().CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
+		return nil, fmt.Errorf("create bucket %s: %w", name, err)
+	}
+	bucket, err := srv.OpenBucket(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	type file struct{ local, key string }
+	var files []file
+	seen := map[string]bool{}
 	for _, c := range cases {
-		t.Run(c.Name, func(t *testing.T) {
-			t.Parallel()
-			ctx := context.Background()
-			tbl := openConformanceTable(t, c)
-			switch {
-			case c.Negative:
-				lrNegativeCase(ctx, t, tbl, c)
-			case c.Readable:
-				lrReadableCase(ctx, t, tbl, c)
-			case c.ExpectErrorIfUnsupported != "":
-				want := unsupportedFeatureOf(c.ExpectErrorIfUnsupported)
-				if want == FeatureVacuumProtocolCheck {
-					// PROTOCOL.md "VACUUM Protocol Check": readers need no
-					// behaviour change, so this reader lists the feature as
-					// supported and the table must read like a readable one.
-					lrReadableCase(ctx, t, tbl, c)
-					return
-				}
-				_, err := tbl.Snapshot(ctx)
-				var ufe *UnsupportedFeatureError
-				if !errors.As(err, &ufe) {
-					t.Fatalf("Snapshot error = %v, want *UnsupportedFeatureError(%s)", err, want)
-				}
-				if ufe.Feature != want {
-					t.Errorf("Feature = %q, want %q (%s)", ufe.Feature, want, c.ExpectErrorIfUnsupported)
-				}
-				if !strings.Contains(err.Error(), tbl.Location()) {
-					t.Errorf("error %q does not name the table", err)
-				}
-			default:
-				// Valid but not minimal-readable with no stated error:
-				// kernel-rs/crc-full, a .crc fixture whose protocol needs
-				// reader feature deletionVectors. It must be refused.
-				_, err := tbl.Snapshot(ctx)
-				var ufe *UnsupportedFeatureError
-				if !errors.As(err, &ufe) {
-					t.Fatalf("Snapshot error = %v, want *UnsupportedFeatureError", err)
-				}
-				if c.Protocol != nil && len(c.Protocol.ReaderFeatures) > 0 && ufe.Feature != c.Protocol.ReaderFeatures[0] {
-					t.Errorf("Feature = %q, want %q", ufe.Feature, c.Protocol.ReaderFeatures[0])
-				}
+		err := filepath.WalkDir(c.Dir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
 			}
+			rel, err := filepath.Rel(c.Dir, p)
+			if err != nil {
+				return err
+			}
+			key := c.Path + "/" + filepath.ToSlash(rel)
+			if !seen[key] {
+				seen[key] = true
+				files = append(files, file{p, key})
+			}
+			return nil
+		})
+		if err != nil {
+			bucket.Close()
+			return nil, err
+		}
+	}
+	st := s3store.New(bucket, "", "s3://"+name+"/", nil)
+	errs := make([]error, len(files))
+	sem := make(chan struct{}, 8)
+	var wg sync.WaitGroup
+	for i, f := range files {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			data, err := os.ReadFile(f.local)
+			if err == nil {
+				err = st.Put(ctx, f.key, data)
+			}
+			errs[i] = err
 		})
 	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		bucket.Close()
+		return nil, err
+	}
+	return bucket, nil
 }
 
 func lrNegativeCase(ctx context.Context, t *testing.T, tbl *Table, c conformanceCase) {

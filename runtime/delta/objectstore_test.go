@@ -7,8 +7,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/streamgen/streamgen/runtime/storage/miniotest"
 )
 
 // TestConcurrentGoroutineAppendsMinIO: the goroutine concurrency test on
@@ -17,17 +15,7 @@ import (
 // contiguous versions, through a checkpoint.
 func TestConcurrentGoroutineAppendsMinIO(t *testing.T) {
 	ctx := context.Background()
-	srv := miniotest.Start(t)
-	st := srv.Store(t, "tables/conc", nil)
-	tbl := Open(st)
-	tx, err := tbl.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tx.SetMetadata(Metadata{SchemaString: mtSchema.SchemaString(), PartitionColumns: []string{"part"}})
-	if _, err := tx.Commit(ctx); err != nil {
-		t.Fatal(err)
-	}
+	tbl := concS3(t, "conc").tbl
 	const writers, perWriter = 4, 10
 	start := time.Now()
 	var wg sync.WaitGroup

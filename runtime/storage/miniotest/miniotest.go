@@ -71,6 +71,8 @@ type Server struct {
 	cmd     *exec.Cmd
 	done    chan struct{}
 	logPath string
+	// exitLog is the server's log, read when it exits (before done closes).
+	exitLog string
 	stop    sync.Once
 }
 
@@ -176,13 +178,58 @@ func Start(tb testing.TB) *Server {
 	tb.Helper()
 	s, err := start()
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			tb.Fatalf("MinIO required under CI=true: %v", err)
-		}
-		tb.Skipf("skipping: MinIO not available: %v", err)
+		unavailable(tb, err)
 	}
 	tb.Cleanup(s.Stop)
 	return s
+}
+
+// unavailable skips tb because no server could be had, or fails it under
+// CI=true.
+func unavailable(tb testing.TB, err error) {
+	tb.Helper()
+	if os.Getenv("CI") == "true" {
+		tb.Fatalf("MinIO required under CI=true: %v", err)
+	}
+	tb.Skipf("skipping: MinIO not available: %v", err)
+}
+
+var shared struct {
+	once sync.Once
+	srv  *Server
+	err  error
+}
+
+// Shared returns one server shared by all the tests of the process that
+// call it, started by the first call: for tests that upload the same data
+// once and read it from several tests, or that would rather not start a
+// server each. Like [Start] it skips the test when the server cannot be
+// had (every caller, not only the first), or fails it under CI=true.
+// The server outlives the tests: call [StopShared] in TestMain after
+// m.Run (on Linux it also dies with the test process, but its temporary
+// data directory is then left behind). Tests sharing the server keep to
+// buckets of their own ([Server.NewBucket], [Server.Store]).
+func Shared(tb testing.TB) *Server {
+	tb.Helper()
+	shared.once.Do(func() { shared.srv, shared.err = start() })
+	if shared.err != nil {
+		unavailable(tb, shared.err)
+	}
+	return shared.srv
+}
+
+// StopShared stops the server [Shared] started, if any, and makes later
+// calls of Shared skip (or fail) their tests. It is idempotent; it must
+// not run concurrently with Shared (call it once the tests are done).
+func StopShared() {
+	shared.once.Do(func() {})
+	if shared.srv != nil {
+		shared.srv.Stop()
+		shared.srv = nil
+	}
+	if shared.err == nil {
+		shared.err = errors.New("miniotest: the shared server was stopped")
+	}
 }
 
 func start() (*Server, error) {
@@ -266,6 +313,11 @@ func startOnce(bin string) (*Server, error) {
 	go func() {
 		_ = cmd.Wait()
 		logf.Close()
+		// Read the log before its directory goes: a server that exits at
+		// start says why there.
+		if b, err := os.ReadFile(s.logPath); err == nil {
+			s.exitLog = strings.TrimSpace(string(b))
+		}
 		os.RemoveAll(data)
 		close(s.done)
 	}()
@@ -274,8 +326,7 @@ func startOnce(bin string) (*Server, error) {
 	for {
 		select {
 		case <-s.done:
-			log, _ := os.ReadFile(s.logPath)
-			return nil, fmt.Errorf("minio exited at start: %s", strings.TrimSpace(string(log)))
+			return nil, fmt.Errorf("minio exited at start: %s", s.exitLog)
 		default:
 		}
 		resp, err := client.Get(s.Endpoint + "/minio/health/ready")
