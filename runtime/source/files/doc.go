@@ -39,28 +39,67 @@
 //
 // # Reading
 //
-// Read streams each file through one buffer (256 KiB, reused from file
-// to file and from Read to Read) when the store implements
-// storage.Opener, as storage.Local does; other stores are read whole with
+// Read streams each file through one buffer (256 KiB, reused from file to
+// file and from Read to Read) when the store implements storage.Opener, as
+// storage.Local and objstore.ObjectStore (S3, GCS, Azure Blob: one GET per
+// file, decoded as its bytes arrive) do; other stores are read whole with
 // Storage.Read. Memory does not grow with the size of a file, only with
-// its longest line: the buffer doubles for a line longer than it (lines
-// of any length are read) and a buffer grown past 1 MiB is dropped after
-// its file. A line handed to the decoder is valid only during its Decode
-// or Header call: decoders copy what they keep (generated decoders copy
+// its longest line: the buffer doubles for a line longer than it (lines of
+// any length are read) and a buffer grown past 1 MiB is dropped after its
+// file. A line handed to the decoder is valid only during its Decode or
+// Header call: decoders copy what they keep (generated decoders copy
 // strings into their arena), and quarantined lines are copied.
+//
+// The files of a batch are read one after the other, so on an object store
+// each file costs at least one request's round trip: many small files are
+// read far slower than from a local disk (BenchmarkFilesSourceMinIO: about
+// 1,000 files of 2 KiB per second from a MinIO server on the same machine,
+// tens of thousands from the local disk). Prefer fewer, larger files.
 //
 // # Listing
 //
-// LatestOffset lists the root on every trigger (one ListFrom for a glob
-// whose only pattern is its last segment, one List of the glob's literal
-// directory prefix otherwise), so that new files are seen. Under
-// AvailableNow, PrepareAvailableNow lists the root once and, as in Spark,
-// every batch of the run is planned from that listing without listing
-// again; the lag metrics are measured against it too. Metrics never lists
-// the root when the process has listed it before: it uses the listing of
-// the LatestOffset of the trigger that planned the batch (or
-// PrepareAvailableNow's), and lists only for a batch re-run right after a
-// restart, before any listing.
+// LatestOffset lists the root on every trigger, so that new files are
+// seen. The listing starts at the glob's literal prefix: its leading
+// literal directories and the literal start of the next segment ("in/" and
+// "date=2026-" for "in/date=2026-*/*.jsonl"). A glob whose only pattern is
+// its last segment is listed by one ListFrom of its directory, from the
+// literal start of the file name (non-recursive: a subdirectory is one
+// entry, skipped); any other glob by one List of its literal prefix
+// (recursive: every file under it, matched or not, hidden directories
+// included). Under AvailableNow, PrepareAvailableNow lists the root once
+// and, as in Spark, every batch of the run is planned from that listing
+// without listing again; the lag metrics are measured against it too.
+// Metrics never lists the root when the process has listed it before: it
+// uses the listing of the LatestOffset of the trigger that planned the
+// batch (or PrepareAvailableNow's), and lists only for a batch re-run
+// right after a restart, before any listing.
+//
+// # Listing on object stores
+//
+// On an object store (objstore.ObjectStore) a listing is one paged LIST
+// of the key prefix: on S3 one ListObjectsV2 request per 1,000 keys, made
+// one after the other, so each trigger costs as many requests as the
+// prefix holds thousands of keys, however few files are new (a prefix of
+// 100,000 files: 100 requests per trigger, each billed). Spark's
+// FileStreamSource lists the same way. An AvailableNow run lists once,
+// at its start. To keep the listing small:
+//
+//   - Let CleanSource archive or delete the files once read, so that the
+//     prefix holds only the files not yet processed; archive to another
+//     prefix or bucket rather than to a hidden directory inside the root,
+//     whose keys a recursive glob still pages through (a flat glob sees
+//     such a directory as one entry).
+//   - Partition the input by date prefixes (in/date=2026-11-21/...), so
+//     that old partitions are easy to archive or delete whole, and use a
+//     glob whose literal prefix narrows the listing to the partitions that
+//     still receive files ("date=2026-11-*/*.jsonl" lists only the keys
+//     starting with date=2026-11-), or point the source at the partition's
+//     prefix itself.
+//   - Prefer a flat glob (whose only pattern is in its last segment, such
+//     as "date=2026-11-21/*.jsonl"): it lists one directory, each of its
+//     subdirectories costing one entry, while any other glob
+//     ("**/*.jsonl", "date=*/*.jsonl") pages through every key under its
+//     literal prefix, including those it does not match.
 //
 // # Globs
 //
@@ -121,4 +160,25 @@
 // SourceArchiveDir under the same relative path, and CleanDelete deletes
 // them. Cleaning is best effort, as in Spark: failures are logged and
 // never stop the query, and a file already moved or deleted is skipped.
+//
+// The source and the archive may be any two stores: a local directory, an
+// S3 prefix archived to another prefix of the same bucket or to another
+// bucket, S3 to local, local to S3. A move is a copy then a delete (object
+// stores have no rename): the file is read whole, written to the archive
+// with PutIfAbsent, and deleted from the source. A crash between the two
+// leaves the file in both places; the restarted query commits its last
+// batch again, which finds the archived copy identical (or, when a write
+// to an object store has an unknown outcome, reads it back) and deletes
+// the source file, so no file is lost or archived twice. A file whose name
+// is already archived with other content is left in place, with a
+// warning.
+//
+// SourceArchiveDir is refused when it is the source root, inside it
+// (unless under a directory whose name starts with "_" or ".", never
+// read) or contains it. The stores are compared by their roots' locations,
+// Storage.URL(""): absolute paths for local stores, s3://bucket/prefix/
+// (gs://, azblob://) for object stores, with trailing slashes ignored, so
+// that s3://b/in and s3://b/in2 are not nested, and stores of different
+// schemes or buckets never are. Two object stores that name the same
+// bucket on different endpoints are compared as one.
 package files

@@ -16,6 +16,13 @@ type glob struct {
 	// flat says the pattern matches only files directly in prefix, so a
 	// non-recursive listing suffices.
 	flat bool
+	// lit is the literal start of the first segment after prefix, up to
+	// its first metacharacter ("2026-" for "in/2026-*/x.json", "part-"
+	// for "part-*.json", "" for "**" or "*.json"): every matching name
+	// starts with prefix+lit, so a listing starts there (List of
+	// prefix+lit, or ListFrom of prefix from lit) and does not page
+	// through the keys beside it on an object store.
+	lit string
 }
 
 // parseGlob checks and parses pattern.
@@ -49,8 +56,19 @@ func parseGlob(pattern string) (*glob, error) {
 		g.prefix = strings.Join(g.segs[:lit], "/") + "/"
 	}
 	g.flat = len(g.segs) == lit+1 && g.segs[lit] != "**"
+	if s := g.segs[lit]; s != "**" {
+		if i := strings.IndexAny(s, `*?[\`); i >= 0 {
+			g.lit = s[:i]
+		} else {
+			g.lit = s // a literal file name
+		}
+	}
 	return g, nil
 }
+
+// listPrefix is the prefix of every name the glob matches: the leading
+// literal directories and the literal start of the next segment.
+func (g *glob) listPrefix() string { return g.prefix + g.lit }
 
 func hasMeta(s string) bool { return strings.ContainsAny(s, `*?[\`) }
 

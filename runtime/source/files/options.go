@@ -132,9 +132,11 @@ func MaxFileAge(d time.Duration) Opt { return opt(func(c *cfg) { c.maxFileAge = 
 func CleanSource(m CleanMode) Opt { return opt(func(c *cfg) { c.clean = m }) }
 
 // SourceArchiveDir sets where CleanArchive moves files: each keeps its
-// path relative to the root under dir (Spark's sourceArchiveDir). For
-// local stores, dir must not be the root, inside it (unless under a
-// hidden directory such as "_archive", which is never read) or contain it.
+// path relative to the root under dir (Spark's sourceArchiveDir). dir may
+// be any store (a local directory, an object-store prefix), but must not
+// be the root, inside it (unless under a hidden directory such as
+// "_archive", which is never read) or contain it: see the package
+// documentation, "Cleaning the source".
 func SourceArchiveDir(dir storage.Storage) Opt { return opt(func(c *cfg) { c.archive = dir }) }
 
 // OnMalformed sets the policy for lines the decoder rejects, overriding

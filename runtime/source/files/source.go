@@ -128,33 +128,69 @@ func New[T any](ctx context.Context, store storage.Storage, cp *checkpoint.Check
 	return s, nil
 }
 
-// checkArchive refuses an archive directory from which archived files
-// would be read again, for local stores (other stores are not checked).
+// checkArchive refuses an archive location from which archived files
+// would be read again or land back in the source: the source root itself,
+// a location inside it (unless under a directory whose name starts with
+// "_" or ".", which is never read) and one that contains it. Any two
+// stores are compared by the locations of their roots, URL(""): local
+// paths (cleaned, absolute for storage.Local) and URLs such as
+// s3://bucket/prefix/, with trailing slashes normalised, so that
+// s3://b/in and s3://b/in2 are not nested. Stores of different schemes
+// (a local directory and a bucket) never are.
 func checkArchive(src, archive storage.Storage) error {
-	sl, ok1 := src.(*storage.Local)
-	al, ok2 := archive.(*storage.Local)
-	if !ok1 || !ok2 {
-		return nil
-	}
-	inside := func(dir, root string) (string, bool) {
-		rel, err := filepath.Rel(root, dir)
-		if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-			return "", false
-		}
-		return filepath.ToSlash(rel), true
-	}
-	if rel, ok := inside(al.Root(), sl.Root()); ok {
-		if rel != "." && skipped(rel) {
+	sl, al := rootLocation(src), rootLocation(archive)
+	if rel, ok := within(al, sl); ok {
+		if rel != "" && hiddenDir(rel) {
 			return nil // under a hidden directory: never read
 		}
 		return fmt.Errorf("files: sourceArchiveDir %s is inside the source directory %s, where archived files would be read again: "+
-			"use a directory outside it, or one whose name starts with \"_\"", al.Root(), sl.Root())
+			"use a directory outside it, or one whose name starts with \"_\"", archive.URL(""), src.URL(""))
 	}
-	if _, ok := inside(sl.Root(), al.Root()); ok {
+	if _, ok := within(sl, al); ok {
 		return fmt.Errorf("files: sourceArchiveDir %s contains the source directory %s: archived files could land back in it; use a directory outside it",
-			al.Root(), sl.Root())
+			archive.URL(""), src.URL(""))
 	}
 	return nil
+}
+
+// rootLocation returns the location of st's root for comparisons, ending
+// in one "/": a local path cleaned and slash-separated, or a URL with its
+// scheme in lower case and without its query.
+func rootLocation(st storage.Storage) string {
+	loc := st.URL("")
+	if l, ok := st.(*storage.Local); ok {
+		loc = l.Root()
+	}
+	if scheme, rest, ok := strings.Cut(loc, "://"); ok && filepath.VolumeName(loc) == "" {
+		rest, _, _ = strings.Cut(rest, "?")
+		rest, _, _ = strings.Cut(rest, "#")
+		loc = strings.ToLower(scheme) + "://" + rest
+	} else {
+		loc = filepath.ToSlash(filepath.Clean(loc))
+	}
+	return strings.TrimRight(loc, "/") + "/"
+}
+
+// within reports whether the location loc is root or inside it, both as
+// rootLocation gives them, and returns loc relative to root ("" for root
+// itself).
+func within(loc, root string) (string, bool) {
+	if !strings.HasPrefix(loc, root) {
+		return "", false
+	}
+	return strings.TrimSuffix(loc[len(root):], "/"), true
+}
+
+// hiddenDir reports whether a directory of rel, a slash-separated
+// relative path, is hidden (starts with "_" or "."): nothing under it is
+// read.
+func hiddenDir(rel string) bool {
+	for _, seg := range strings.Split(rel, "/") {
+		if strings.HasPrefix(seg, "_") || strings.HasPrefix(seg, ".") {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Source[T]) remember(e FileEntry) {
@@ -253,17 +289,21 @@ func (s *Source[T]) latestOffset(ctx context.Context, start json.RawMessage, lim
 }
 
 // candidates lists the files that match the glob and are not skipped,
-// sorted by name.
+// sorted by name. The listing starts at the glob's literal prefix: a
+// non-recursive ListFrom of its directory from the literal start of the
+// file name for a glob whose only pattern is its last segment, a List of
+// the literal prefix otherwise (on an object store, one paged LIST of
+// that key prefix).
 func (s *Source[T]) candidates(ctx context.Context) ([]storage.FileInfo, error) {
 	var infos []storage.FileInfo
 	var err error
 	if s.glob.flat {
-		infos, err = s.store.ListFrom(ctx, strings.TrimSuffix(s.glob.prefix, "/"), "")
+		infos, err = s.store.ListFrom(ctx, strings.TrimSuffix(s.glob.prefix, "/"), s.glob.lit)
 	} else {
-		infos, err = s.store.List(ctx, s.glob.prefix)
+		infos, err = s.store.List(ctx, s.glob.listPrefix())
 	}
 	if err != nil {
-		return nil, fmt.Errorf("files: list %s: %w", s.store.URL(s.glob.prefix), err)
+		return nil, fmt.Errorf("files: list %s: %w", s.store.URL(s.glob.listPrefix()), err)
 	}
 	out := infos[:0]
 	for _, f := range infos {
@@ -507,15 +547,23 @@ func (s *Source[T]) clean(ctx context.Context, name string) {
 		return // already archived
 	}
 	if err := s.cfg.archive.PutIfAbsent(ctx, name, data); err != nil {
-		if !storage.IsExist(err) {
+		if !storage.IsExist(err) && !storage.IsUnknownOutcome(err) {
 			warn("cannot archive", err)
 			return
 		}
-		// Archived before a crash, or another file of that name was.
-		old, rerr := s.cfg.archive.Read(ctx, name)
-		if rerr != nil || string(old) != string(data) {
+		// Archived before a crash (ErrExist), or perhaps by this very
+		// write, whose answer was lost (an object store's unknown
+		// outcome), or another file of that name was: the source file
+		// goes only if the archive holds its bytes.
+		out, rerr := storage.ResolvePut(ctx, s.cfg.archive, name, data)
+		switch {
+		case out == storage.PutOurs:
+		case out == storage.PutTheirs:
 			s.cfg.logger.Warn("files: cleanSource: another file of that name is archived already; leaving this one in place",
 				"source", s.Description(), "file", s.store.URL(name), "archived", s.cfg.archive.URL(name))
+			return
+		default:
+			warn("cannot archive", fmt.Errorf("%w; reading the archive back: %w", err, rerr))
 			return
 		}
 	}
