@@ -58,19 +58,9 @@ func (d e2eDirs) args(trigger string) []string {
 // malformed) under a hidden name and renames it into place; it returns
 // the valid records as "device/status".
 func writeInput(t *testing.T, dir string, i, lines int, malformed bool) []string {
-	var b strings.Builder
-	var recs []string
-	for j := range lines {
-		dev, status := fmt.Sprintf("dev-%03d-%02d", i, j), []string{"ok", "hot", "off"}[(i+j)%3]
-		fmt.Fprintf(&b, "{\"device\":%q,\"status\":%q}\n", dev, status)
-		recs = append(recs, dev+"/"+status)
-	}
-	if malformed {
-		fmt.Fprintf(&b, "{\"device\":%d}\n", i)
-	}
-	name := fmt.Sprintf("f-%03d.jsonl", i)
+	name, data, recs := inputFile(i, lines, malformed)
 	tmp := filepath.Join(dir, "."+name)
-	if err := os.WriteFile(tmp, []byte(b.String()), 0o644); err != nil {
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
 		t.Error(err)
 		return nil
 	}
@@ -79,6 +69,21 @@ func writeInput(t *testing.T, dir string, i, lines int, malformed bool) []string
 		return nil
 	}
 	return recs
+}
+
+// inputFile returns the name and content of writeInput's file i and its
+// valid records as "device/status".
+func inputFile(i, lines int, malformed bool) (name string, data []byte, recs []string) {
+	var b strings.Builder
+	for j := range lines {
+		dev, status := fmt.Sprintf("dev-%03d-%02d", i, j), []string{"ok", "hot", "off"}[(i+j)%3]
+		fmt.Fprintf(&b, "{\"device\":%q,\"status\":%q}\n", dev, status)
+		recs = append(recs, dev+"/"+status)
+	}
+	if malformed {
+		fmt.Fprintf(&b, "{\"device\":%d}\n", i)
+	}
+	return fmt.Sprintf("f-%03d.jsonl", i), []byte(b.String()), recs
 }
 
 // malformedRecord is quarantineRecords' line for the malformed line of
@@ -92,8 +97,15 @@ func malformedRecord(i, lines int) string {
 // names its error.
 func quarantineRecords(t *testing.T, dir string) []string {
 	t.Helper()
+	return quarantineLines(t, readTable(t, filepath.Join(dir, "_quarantine")))
+}
+
+// quarantineLines formats the rows of a quarantine table as
+// quarantineRecords does.
+func quarantineLines(t *testing.T, rows []delta.Row) []string {
+	t.Helper()
 	var out []string
-	for _, r := range readTable(t, filepath.Join(dir, "_quarantine")) {
+	for _, r := range rows {
 		// source, file, line, offset, raw, raw_bytes, error, query_id, quarantined_at
 		if !strings.Contains(fmt.Sprint(r[6]), "device") {
 			t.Errorf("quarantined row %v: error does not name the field", r)
@@ -111,6 +123,12 @@ func readTable(t *testing.T, dir string) []delta.Row {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return storeRows(t, store)
+}
+
+// storeRows returns the rows of the Delta table of store.
+func storeRows(t *testing.T, store storage.Storage) []delta.Row {
+	t.Helper()
 	snap, err := delta.Open(store).Snapshot(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -125,8 +143,14 @@ func readTable(t *testing.T, dir string) []delta.Row {
 // tableRecords returns the table's rows as sorted "device/status".
 func tableRecords(t *testing.T, dir string) []string {
 	t.Helper()
+	return recordLines(readTable(t, dir))
+}
+
+// recordLines formats the rows of a device_status table as sorted
+// "device/status".
+func recordLines(rows []delta.Row) []string {
 	var out []string
-	for _, r := range readTable(t, dir) {
+	for _, r := range rows {
 		out = append(out, fmt.Sprintf("%v/%v", r[0], r[1]))
 	}
 	sort.Strings(out)

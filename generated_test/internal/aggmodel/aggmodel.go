@@ -276,14 +276,8 @@ func Name(i int) string { return fmt.Sprintf("clicks-%04d.json", i) }
 // 2026-01-01 when stamp is set (the files source takes files by
 // modification time, then name).
 func WriteFile(dir string, i int, clicks []Click, stamp bool) error {
-	var b strings.Builder
-	for _, c := range clicks {
-		line, _ := json.Marshal(c)
-		b.Write(line)
-		b.WriteByte('\n')
-	}
 	tmp := filepath.Join(dir, "."+Name(i)+".tmp")
-	if err := os.WriteFile(tmp, []byte(b.String()), 0o644); err != nil {
+	if err := os.WriteFile(tmp, Content(clicks), 0o644); err != nil {
 		return err
 	}
 	if stamp {
@@ -293,6 +287,17 @@ func WriteFile(dir string, i int, clicks []Click, stamp bool) error {
 		}
 	}
 	return os.Rename(tmp, filepath.Join(dir, Name(i)))
+}
+
+// Content is the content of an input file of clicks: one JSON line each.
+func Content(clicks []Click) []byte {
+	var b strings.Builder
+	for _, c := range clicks {
+		line, _ := json.Marshal(c)
+		b.Write(line)
+		b.WriteByte('\n')
+	}
+	return []byte(b.String())
 }
 
 // WriteFiles writes every file into dir (created), in order.
@@ -322,12 +327,21 @@ func FromDelta(r delta.Row) Row {
 // negative), as sorted Row strings.
 func TableRows(t testing.TB, dir string, version int64) []string {
 	t.Helper()
-	ctx := context.Background()
 	store, err := storage.NewLocal(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return StoreRows(t, store, version)
+}
+
+// StoreRows returns the Delta table of store (a local directory or an
+// object-store prefix), at version (latest when negative), as sorted Row
+// strings.
+func StoreRows(t testing.TB, store storage.Storage, version int64) []string {
+	t.Helper()
+	ctx := context.Background()
 	table := delta.Open(store)
+	var err error
 	var snap *delta.Snapshot
 	if version < 0 {
 		snap, err = table.Snapshot(ctx)
