@@ -11,7 +11,8 @@
 // runtime/storage/s3store, gcsstore or azurestore (or cloud for all
 // three), which register those schemes. The package storagetest holds the
 // contract tests every implementation passes; miniotest runs a real
-// S3-compatible server (MinIO) for them.
+// S3-compatible server (MinIO) for them, gcstest and azuritest the GCS
+// and Azure emulators (fake-gcs-server, Azurite).
 //
 // What each store guarantees:
 //

@@ -5,10 +5,13 @@
 // gs://bucket/prefix uses Application Default Credentials
 // (GOOGLE_APPLICATION_CREDENTIALS, gcloud auth application-default login,
 // the metadata server); gocloud.dev/blob/gcsblob's parameters apply
-// (access_id=, private_key_path=, anonymous=). PutIfAbsent is a write
-// with the DoesNotExist precondition (ifGenerationMatch=0), atomic on the
-// service; listings are strongly consistent and ListFrom starts at its
-// key on the service (StartOffset).
+// (access_id=, private_key_path=, anonymous=). STORAGE_EMULATOR_HOST=host:port
+// points gs:// URLs at an emulator over plain HTTP, without credentials
+// (as the Go client does). PutIfAbsent is a write with the DoesNotExist
+// precondition (ifGenerationMatch=0), atomic on the service; listings are
+// strongly consistent and ListFrom starts at its key on the service
+// (StartOffset). The contract tests run on fake-gcs-server
+// (runtime/storage/gcstest).
 package gcsstore
 
 import (

@@ -72,6 +72,10 @@ type Options struct {
 	// its beginning otherwise). The driver packages set it: S3's
 	// StartAfter, GCS's StartOffset.
 	StartAt func(as func(any) bool, startKey string) bool
+	// Write, when set, writes data to key in place of bucket.WriteAll,
+	// for a driver whose Writer needs working around: azurestore sets
+	// it (see azurestore.Write).
+	Write func(ctx context.Context, bucket *blob.Bucket, key string, data []byte, opts *blob.WriterOptions) error
 }
 
 func (o Options) withDefaults() Options {
@@ -255,10 +259,18 @@ func writerOptions(ifNotExist bool) *blob.WriterOptions {
 	}
 }
 
+// write writes one object whole: bucket.WriteAll, or the driver's Write.
+func (s *ObjectStore) write(ctx context.Context, key string, data []byte, opts *blob.WriterOptions) error {
+	if s.opts.Write != nil {
+		return s.opts.Write(ctx, s.bucket, key, data, opts)
+	}
+	return s.bucket.WriteAll(ctx, key, data, opts)
+}
+
 // Put implements [storage.Storage.Put]: one PUT replaces the object whole.
 func (s *ObjectStore) Put(ctx context.Context, name string, data []byte) error {
 	err := s.retry(ctx, func() error {
-		return s.bucket.WriteAll(ctx, s.key(name), data, writerOptions(false))
+		return s.write(ctx, s.key(name), data, writerOptions(false))
 	})
 	if err != nil {
 		return s.wrap("put", name, err)
@@ -282,7 +294,7 @@ func (s *ObjectStore) PutIfAbsent(ctx context.Context, name string, data []byte)
 	}
 	var err error
 	for attempt := 0; ; attempt++ {
-		err = s.bucket.WriteAll(ctx, s.key(name), data, writerOptions(true))
+		err = s.write(ctx, s.key(name), data, writerOptions(true))
 		if err == nil {
 			return nil
 		}

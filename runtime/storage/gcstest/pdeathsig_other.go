@@ -1,0 +1,7 @@
+//go:build !linux
+
+package gcstest
+
+import "os/exec"
+
+func setPdeathsig(cmd *exec.Cmd) {}
