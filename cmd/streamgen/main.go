@@ -21,8 +21,10 @@
 //	ir --json SPEC...
 //	        print the validated pipeline model (the IR) as JSON
 //	table show PATH [--version N | --timestamp T] [--format table|csv|jsonl] [--limit N]
-//	        print the rows of the Delta table at PATH (a directory or a
-//	        file:// URL), at its latest version or as of a version or time
+//	        print the rows of the Delta table at PATH (a directory, a
+//	        file:// URL, or s3://bucket/prefix, gs://bucket/prefix or
+//	        azblob://container/prefix), at its latest version or as of a
+//	        version or time
 //	table describe PATH [--version N] [--format text|json]
 //	        print the version, commit time, id, schema, partition columns,
 //	        protocol, configuration, file and record counts and streaming
@@ -38,6 +40,13 @@
 //	        print the streamgen version
 //	help [command]
 //	        print help for a command
+//
+// Every table command takes such a PATH. Object stores take their
+// credentials from each cloud's standard chain (AWS_ACCESS_KEY_ID and
+// AWS_SECRET_ACCESS_KEY or AWS_PROFILE; Application Default Credentials;
+// AZURE_STORAGE_ACCOUNT and AZURE_STORAGE_KEY...); for MinIO or another
+// S3-compatible store set AWS_ENDPOINT_URL_S3 and AWS_REGION, or put
+// ?endpoint=http://host:9000&region=us-east-1 in the URL.
 //
 // Flags may come before or after PATH and SPEC arguments. The exit status
 // is 0 on success, 1 for a user or data error (a spec or schema error,

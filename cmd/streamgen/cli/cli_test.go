@@ -183,9 +183,9 @@ func TestNotATable(t *testing.T) {
 		{[]string{"table", "show", missing}, "streamgen: table show " + missing + ": not a Delta table (no such directory)\n"},
 		{[]string{"table", "show", logOnly}, "streamgen: table show " + logOnly + ": not a Delta table (_delta_log holds no commit or checkpoint)\n"},
 		{[]string{"table", "show", "file://" + empty}, "streamgen: table show file://" + empty + ": not a Delta table (no _delta_log)\n"},
-		{[]string{"table", "show", "s3://bucket/tables/t"}, "streamgen: table show s3://bucket/tables/t: unsupported storage scheme s3 (coming with object storage support)\n"},
-		{[]string{"table", "history", "ABFSS://c@a.dfs.core.windows.net/t"}, "streamgen: table history ABFSS://c@a.dfs.core.windows.net/t: unsupported storage scheme abfss (coming with object storage support)\n"},
-		{[]string{"table", "show", "file://remote-host/t"}, "streamgen: table show file://remote-host/t: file URL with host \"remote-host\": only local files are supported\n"},
+		{[]string{"table", "show", "s3:///tables/t"}, "streamgen: table show s3:///tables/t: no bucket\n"},
+		{[]string{"table", "history", "ABFSS://c@a.dfs.core.windows.net/t"}, "streamgen: table history ABFSS://c@a.dfs.core.windows.net/t: unsupported scheme \"abfss\" (want a path, file://, s3://, gs:// or azblob://)\n"},
+		{[]string{"table", "show", "file://remote-host/t"}, "streamgen: table show file://remote-host/t: a file URL names a local path (file:///abs/path)\n"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args[:2], " "), func(t *testing.T) {

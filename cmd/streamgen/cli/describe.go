@@ -76,10 +76,11 @@ func (c *command) tableDescribe(ctx context.Context, args []string) int {
 	if msg != "" {
 		return c.usageError("table describe", describeUsage, msg)
 	}
-	t, err := openTable(ctx, path)
+	t, closeTable, err := openTable(ctx, path)
 	if err != nil {
 		return c.fail("describe", path, err)
 	}
+	defer closeTable()
 	s, err := snap.snapshot(ctx, fs, t, ts)
 	if err != nil {
 		return c.fail("describe", path, err)

@@ -57,10 +57,11 @@ func (c *command) tableHistory(ctx context.Context, args []string) int {
 	if msg != "" {
 		return c.usageError("table history", historyUsage, msg)
 	}
-	t, err := openTable(ctx, path)
+	t, closeTable, err := openTable(ctx, path)
 	if err != nil {
 		return c.fail("history", path, err)
 	}
+	defer closeTable()
 	entries, err := t.History(ctx, *limit)
 	if err != nil {
 		return c.fail("history", path, explainOpenError(ctx, t.Storage(), err))

@@ -70,10 +70,11 @@ func (c *command) tableOptimize(ctx context.Context, args []string) int {
 	if done {
 		return code
 	}
-	t, err := openTable(ctx, path)
+	t, closeTable, err := openTable(ctx, path)
 	if err != nil {
 		return c.fail("optimize", path, err)
 	}
+	defer closeTable()
 	opts := delta.OptimizeOptions{TargetFileSize: target.n, DryRun: *dryRun}
 	if len(where) > 0 {
 		s, err := t.Snapshot(ctx)

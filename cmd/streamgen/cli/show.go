@@ -54,10 +54,11 @@ func (c *command) tableShow(ctx context.Context, args []string) int {
 		return c.usageError("table show", showUsage, msg)
 	}
 
-	t, err := openTable(ctx, path)
+	t, closeTable, err := openTable(ctx, path)
 	if err != nil {
 		return c.fail("show", path, err)
 	}
+	defer closeTable()
 	s, err := snap.snapshot(ctx, fs, t, ts)
 	if err != nil {
 		return c.fail("show", path, err)

@@ -66,12 +66,20 @@ var ordersBatches = [][]delta.Row{
 // streaming transaction "query-1" on commits 1 and 2. It returns the root.
 func buildOrders(t *testing.T, partitionBy ...string) string {
 	t.Helper()
-	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "orders")
 	store, err := storage.NewLocal(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
+	buildOrdersIn(t, store, partitionBy...)
+	return dir
+}
+
+// buildOrdersIn writes the table of [buildOrders] into store (local or an
+// object store): the same commits, byte for byte.
+func buildOrdersIn(t *testing.T, store storage.Storage, partitionBy ...string) {
+	t.Helper()
+	ctx := context.Background()
 	tick, ids := 0, 0
 	clock := func() time.Time { tick++; return testEpoch.Add(time.Duration(tick) * time.Minute) }
 	tbl := delta.Open(store).WithCommitOptions(delta.CommitOptions{
@@ -110,7 +118,6 @@ func buildOrders(t *testing.T, partitionBy ...string) string {
 			t.Fatal(err)
 		}
 	}
-	return dir
 }
 
 // normalize replaces what differs between runs or writer versions in

@@ -50,10 +50,11 @@ func (c *command) tableVacuum(ctx context.Context, args []string) int {
 			opts.Retention = -1 // no retention at all; delta uses 0 for "the table's"
 		}
 	}
-	t, err := openTable(ctx, path)
+	t, closeTable, err := openTable(ctx, path)
 	if err != nil {
 		return c.fail("vacuum", path, err)
 	}
+	defer closeTable()
 	res, err := t.Vacuum(ctx, opts)
 	if err != nil {
 		return c.fail("vacuum", path, err)
