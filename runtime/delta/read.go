@@ -12,8 +12,17 @@ import (
 // Snapshot returns the latest snapshot of the table. A location without a
 // log gives an error wrapping ErrNotATable; a table this reader cannot
 // read gives an *UnsupportedFeatureError.
+//
+// Snapshot always reads the log from the newest checkpoint (a reader that
+// must see the table as it is on storage); a transaction's Begin builds on
+// the last snapshot the Table read instead (see snapcache.go).
 func (t *Table) Snapshot(ctx context.Context) (*Snapshot, error) {
-	return t.snapshot(ctx, -1)
+	s, err := t.snapshot(ctx, -1)
+	if err != nil {
+		return nil, err
+	}
+	t.latest.store(s)
+	return s, nil
 }
 
 // SnapshotAt returns the snapshot of version (time travel by version). A

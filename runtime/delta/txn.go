@@ -80,6 +80,7 @@ type CommitOptions struct {
 func (t *Table) WithCommitOptions(o CommitOptions) *Table {
 	c := *t
 	c.commit = o
+	c.latest = &latestCache{} // its clock may expire txns differently
 	return &c
 }
 
@@ -166,7 +167,7 @@ type Transaction struct {
 // set the metadata (and may set the protocol, default 1/2) before it
 // commits version 0.
 func (t *Table) Begin(ctx context.Context) (*Transaction, error) {
-	snap, err := t.Snapshot(ctx)
+	snap, err := t.latestSnapshot(ctx)
 	if err != nil {
 		if errors.Is(err, ErrNotATable) {
 			return &Transaction{table: t, readVersion: -1}, nil
