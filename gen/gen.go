@@ -198,7 +198,11 @@ func generate(prog *ir.Program, r *resolved, cfg Config) (*Output, error) {
 			diags.Append(ds)
 			continue
 		}
-		for _, f := range p.Files {
+		files, err := emit.EncodeFiles(p) // <record>_encode.go beside each decoder
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
 			content, err := emit.Render(p, f, opts)
 			if err != nil {
 				return nil, err

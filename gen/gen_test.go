@@ -65,7 +65,7 @@ func TestGenerate(t *testing.T) {
 	for _, f := range out.Files {
 		paths = append(paths, f.Path)
 	}
-	if diff := cmp.Diff([]string{"action_log_pipeline.go", "cmd/action-log/main.go", "event.go", "event_decode.go", "streamgen.go"}, paths); diff != "" {
+	if diff := cmp.Diff([]string{"action_log_pipeline.go", "cmd/action-log/main.go", "event.go", "event_decode.go", "event_encode.go", "streamgen.go"}, paths); diff != "" {
 		t.Errorf("files (-want +got):\n%s", diff)
 	}
 	// Sources are module-relative wherever generate runs.

@@ -57,6 +57,7 @@ func TestGenerateCheckDiff(t *testing.T) {
 	out := "internal/actioncounts"
 	if r := run("diff", "-o", out, spec); r.code != ExitError || r.stdout != "missing  internal/actioncounts/action_counts_event.go\n"+
 		"missing  internal/actioncounts/action_counts_event_decode.go\n"+
+		"missing  internal/actioncounts/action_counts_event_encode.go\n"+
 		"missing  internal/actioncounts/action_counts_pipeline.go\n"+
 		"missing  internal/actioncounts/cmd/action-counts/main.go\n"+
 		"missing  internal/actioncounts/streamgen.go\n" {
