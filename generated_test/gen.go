@@ -22,6 +22,9 @@ package generated
 //go:generate go run ../cmd/streamgen generate --omit-version -o events/want events/streamgen.yaml
 //go:generate go run ../cmd/streamgen generate --omit-version -o events_delta/want events_delta/streamgen.yaml
 //go:generate go run ../cmd/streamgen generate --omit-version -o filters/want filters/streamgen.yaml
+//go:generate go run ../cmd/streamgen generate --omit-version -o kafka_agg/want kafka_agg/streamgen.yaml
+//go:generate go run ../cmd/streamgen generate --omit-version -o kafka_sink/want kafka_sink/streamgen.yaml
+//go:generate go run ../cmd/streamgen generate --omit-version -o kafka_to_kafka/want kafka_to_kafka/streamgen.yaml
 //go:generate go run ../cmd/streamgen generate --omit-version -o mapdelta/want mapdelta/streamgen.yaml
 //go:generate go run ../cmd/streamgen generate --omit-version -o mapfn/want mapfn/streamgen.yaml
 //go:generate go run ../cmd/streamgen generate --omit-version -o partitioned/want partitioned/streamgen.yaml

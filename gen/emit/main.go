@@ -71,8 +71,57 @@ func mainDoc(p *plan.Plan) string {
 	for _, f := range pathFlags(pl) {
 		names = append(names, "-"+f.name)
 	}
-	text += wrap("The flags override the spec's paths and trigger: " + strings.Join(names, ", ") + " and -trigger (default, once, available-now or an interval such as 10s). -http serves /progress, /metrics and /healthz on an address such as :9090; -log-level and -log-json set the logs; -progress auto|on|off the progress bar of an available-now run on a terminal. It exits 0 when the query ends without an error, 1 when it fails, 2 on a command-line error (see runtime/command).")
+	kafka := ""
+	if r.Kafka != nil {
+		names = append(names, "-kafka-brokers")
+		for _, f := range kafkaTopicFlags(r) {
+			names = append(names, "-"+f.name)
+		}
+		kafka = " " + kafkaFlagsDoc(r)
+	}
+	text += wrap("The flags override the spec's paths and trigger: " + strings.Join(names, ", ") + " and -trigger (default, once, available-now or an interval such as 10s)." + kafka + " -http serves /progress, /metrics and /healthz on an address such as :9090; -log-level and -log-json set the logs; -progress auto|on|off the progress bar of an available-now run on a terminal. It exits 0 when the query ends without an error, 1 when it fails, 2 on a command-line error (see runtime/command).")
 	return commentLines(text)
+}
+
+// kafkaFlagsDoc documents the Kafka flags in the command's doc.
+func kafkaFlagsDoc(r *plan.Runnable) string {
+	k := r.Kafka
+	var text string
+	switch {
+	case k.Source && k.Sink:
+		text = "-kafka-brokers host:port,… replaces the bootstrap servers of the Kafka source and sink (one cluster), -kafka-topic a,b the topics the source subscribes to and -kafka-sink-topic the topic the sink writes."
+	case k.Source:
+		text = "-kafka-brokers host:port,… replaces the Kafka source's bootstrap servers and -kafka-topic a,b the topics it subscribes to."
+	default:
+		text = "-kafka-brokers host:port,… replaces the Kafka sink's bootstrap servers and -kafka-topic the topic it writes."
+	}
+	text += " -kafka-embedded starts an in-process Kafka cluster (runtime/kafkaembed) with the pipeline's topics, listening on the first -kafka-brokers address when given, else on 127.0.0.1:9092 (the address is logged), and runs the pipeline against it"
+	if k.Secure {
+		text += " without the spec's TLS and SASL settings"
+	}
+	if k.Source {
+		return text + ": produce to it with any Kafka client to try the pipeline out."
+	}
+	return text + ": read the sink's topic from it with any Kafka client to try the pipeline out."
+}
+
+// kafkaTopicFlags lists the Kafka topic flags: -kafka-topic over the
+// source's topics (a list) or, without a Kafka source, over the sink's
+// topic; -kafka-sink-topic over the sink's topic when the pipeline has
+// both.
+func kafkaTopicFlags(r *plan.Runnable) []pathFlag {
+	k := r.Kafka
+	var fl []pathFlag
+	if k.Source {
+		fl = append(fl, pathFlag{"Topics", "kafka-topic", "Kafka topics the source subscribes to, comma-separated"})
+	}
+	switch {
+	case k.Sink && k.Source:
+		fl = append(fl, pathFlag{"SinkTopic", "kafka-sink-topic", "Kafka topic the sink writes to"})
+	case k.Sink:
+		fl = append(fl, pathFlag{"SinkTopic", "kafka-topic", "Kafka topic the sink writes to"})
+	}
+	return fl
 }
 
 // pathFlag is a string flag over a field of the pipeline's config.
@@ -80,7 +129,10 @@ type pathFlag struct{ field, name, usage string }
 
 // pathFlags lists the pipeline's path flags, in the order of -help.
 func pathFlags(pl *ir.Pipeline) []pathFlag {
-	fl := []pathFlag{{"SourcePath", "source-path", "directory of the input files"}}
+	var fl []pathFlag
+	if pl.Source.Files != nil {
+		fl = append(fl, pathFlag{"SourcePath", "source-path", "directory of the input files"})
+	}
 	if archives(pl) {
 		fl = append(fl, pathFlag{"SourceArchiveDir", "source-archive-dir", "directory the input files are moved to once their batch is committed"})
 	}
@@ -89,7 +141,11 @@ func pathFlags(pl *ir.Pipeline) []pathFlag {
 	}
 	fl = append(fl, pathFlag{"CheckpointPath", "checkpoint", "checkpoint directory (empty: a temporary one)"})
 	if quarantines(pl) {
-		fl = append(fl, pathFlag{"QuarantinePath", "quarantine-path", "directory of the Delta table receiving malformed input lines"})
+		what := "malformed input lines"
+		if pl.Source.Kafka != nil {
+			what = "malformed Kafka records"
+		}
+		fl = append(fl, pathFlag{"QuarantinePath", "quarantine-path", "directory of the Delta table receiving " + what})
 	}
 	return fl
 }
@@ -118,14 +174,50 @@ func mainFunc(p *plan.Plan) jen.Code {
 	for _, f := range pathFlags(pl) {
 		body = append(body, jen.Id("c").Dot("StringVar").Call(jen.Op("&").Add(cfg(f.field)), jen.Lit(f.name), jen.Lit(f.usage)))
 	}
+	build := []jen.Code{
+		cfg("Logger").Op("=").Id("env").Dot("Logger"),
+		cfg("Listeners").Op("=").Append(cfg("Listeners"), jen.Id("env").Dot("Listeners").Op("...")),
+	}
+	if k := r.Kafka; k != nil {
+		var brokers []jen.Code
+		if k.Source {
+			brokers = append(brokers, jen.Op("&").Add(cfg("BootstrapServers")))
+		}
+		if k.Sink {
+			brokers = append(brokers, jen.Op("&").Add(cfg("SinkBootstrapServers")))
+		}
+		body = append(body, jen.Id("kafka").Op(":=").Id("c").Dot("KafkaVar").Call(brokers...))
+		for _, f := range kafkaTopicFlags(r) {
+			method := "StringVar"
+			if f.field == "Topics" {
+				method = "ListVar"
+			}
+			body = append(body, jen.Id("c").Dot(method).Call(jen.Op("&").Add(cfg(f.field)), jen.Lit(f.name), jen.Lit(f.usage)))
+		}
+		// The embedded cluster's topics: the source's, then the sink's.
+		var topics jen.Code
+		switch {
+		case k.Source && k.Sink:
+			topics = jen.Append(jen.Index().String().Values(cfg("SinkTopic")), cfg("Topics").Op("...")).Op("...")
+		case k.Source:
+			topics = cfg("Topics").Op("...")
+		default:
+			topics = cfg("SinkTopic")
+		}
+		build = append(build,
+			jen.List(jen.Id("stop"), jen.Err()).Op(":=").Id("kafka").Dot("Start").Call(jen.Id("ctx"), jen.Id("env").Dot("Logger"), topics),
+			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
+			cfg("Listeners").Op("=").Append(cfg("Listeners"), jen.Id("stop")),
+		)
+		if k.Secure {
+			build = append(build, cfg("KafkaPlaintext").Op("=").Id("kafka").Dot("Embedded").Call())
+		}
+	}
+	build = append(build, jen.Return(jen.Qual(p.PkgPath, r.New).Call(jen.Id("ctx"), jen.Id("cfg"))))
 	body = append(body,
 		jen.Id("c").Dot("TriggerVar").Call(jen.Op("&").Add(cfg("Trigger"))),
 		jen.Id("c").Dot("Main").Call(jen.Func().Params(jen.Id("ctx").Qual(contextPath, "Context"), jen.Id("env").Qual(commandPath, "Env")).
-			Params(jen.Op("*").Qual(streamPath, "Query"), jen.Error()).Block(
-			cfg("Logger").Op("=").Id("env").Dot("Logger"),
-			cfg("Listeners").Op("=").Append(cfg("Listeners"), jen.Id("env").Dot("Listeners").Op("...")),
-			jen.Return(jen.Qual(p.PkgPath, r.New).Call(jen.Id("ctx"), jen.Id("cfg"))),
-		)),
+			Params(jen.Op("*").Qual(streamPath, "Query"), jen.Error()).Block(build...)),
 	)
 	return jen.Func().Id("main").Params().Block(body...)
 }

@@ -25,6 +25,10 @@ const (
 	contextPath    = "context"
 	deltasinkPath  = "github.com/streamgen/streamgen/runtime/sink/deltasink"
 	filesPath      = "github.com/streamgen/streamgen/runtime/source/files"
+	kafkaPath      = "github.com/streamgen/streamgen/runtime/source/kafka"
+	kafkasinkPath  = "github.com/streamgen/streamgen/runtime/sink/kafka"
+	kafkaconnPath  = "github.com/streamgen/streamgen/runtime/kafkaconn"
+	strconvPath    = "strconv"
 	fmtPath        = "fmt"
 	memoryPath     = "github.com/streamgen/streamgen/runtime/sink/memory"
 	monitorPath    = "github.com/streamgen/streamgen/runtime/monitor"
@@ -41,6 +45,9 @@ const (
 func pipelineFile(jf *jen.File, p *plan.Plan) {
 	r := p.Runnable
 	pl := p.Pipeline
+	jf.ImportName(kafkaPath, "kafka")
+	jf.ImportAlias(kafkasinkPath, "kafkasink")
+	jf.ImportName(kafkaconnPath, "kafkaconn")
 	jf.Add(configType(r, pl))
 	jf.Line()
 	jf.Add(defaultConfig(r, pl))
@@ -71,9 +78,17 @@ func pipelineFile(jf *jen.File, p *plan.Plan) {
 		jf.Line()
 		jf.Add(c)
 	}
-	if streams(pl) {
+	for _, c := range kafkaFuncs(r) {
 		jf.Line()
-		jf.Comment("// " + chunkRowsConst + " is how many rows the runner hands the Delta sink at a time: the").Line().
+		jf.Add(c)
+	}
+	if streams(pl) {
+		sinkName := "Delta"
+		if pl.Sink.Kind == ir.SinkKafka {
+			sinkName = "Kafka"
+		}
+		jf.Line()
+		jf.Comment("// " + chunkRowsConst + " is how many rows the runner hands the " + sinkName + " sink at a time: the").Line().
 			Comment("// rows of a batch are written while it is read, so memory does not grow with").Line().
 			Comment("// the batch.")
 		jf.Const().Id(chunkRowsConst).Op("=").Lit(4096)
@@ -107,14 +122,27 @@ func configType(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 	field := func(text string, name string, typ jen.Code) {
 		fields = append(fields, doc(wrap(text)), jen.Id(name).Add(typ))
 	}
-	src := "SourcePath is the directory the files source reads"
-	if r.SourceGlob != "" {
-		src += fmt.Sprintf(", the files matching %q below it", r.SourceGlob)
+	if ks := pl.Source.Kafka; ks != nil {
+		field("BootstrapServers are the Kafka brokers the source connects to first, host:port.", "BootstrapServers", jen.Index().String())
+		topics := "Topics are the Kafka topics the source subscribes to (every partition)."
+		if len(ks.Subscribe) == 0 {
+			other := fmt.Sprintf("the spec's subscribePattern %q", ks.SubscribePattern)
+			if len(ks.Assign) > 0 {
+				other = "the spec's assign " + assignJSON(ks.Assign)
+			}
+			topics = "Topics, when set, are Kafka topics the source subscribes to (every partition) instead of " + other + ", which empty Topics means."
+		}
+		field(topics, "Topics", jen.Index().String())
 	} else {
-		src += ", the files at its top"
+		src := "SourcePath is the directory the files source reads"
+		if r.SourceGlob != "" {
+			src += fmt.Sprintf(", the files matching %q below it", r.SourceGlob)
+		} else {
+			src += ", the files at its top"
+		}
+		src += " (names starting with \".\" or \"_\" are skipped: write a file under such a name, then rename it into place)."
+		field(src, "SourcePath", jen.String())
 	}
-	src += " (names starting with \".\" or \"_\" are skipped: write a file under such a name, then rename it into place)."
-	field(src, "SourcePath", jen.String())
 	if archives(pl) {
 		field("SourceArchiveDir is the directory the input files are moved to, keeping their path below SourcePath, once their batch is committed (cleanSource: archive). It must not be SourcePath or inside it.", "SourceArchiveDir", jen.String())
 	}
@@ -125,6 +153,12 @@ func configType(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 		field("Sink is the memory sink the rows go to: read them back with Sink.Rows. Nil means a new sink that nobody reads.", "Sink", jen.Op("*").Qual(memoryPath, "Sink").Types(outputType(r)))
 	case ir.SinkConsole:
 		field("Console is where the console sink prints each batch; nil means os.Stdout.", "Console", jen.Qual("io", "Writer"))
+	case ir.SinkKafka:
+		field("SinkBootstrapServers are the Kafka brokers the sink connects to first, host:port.", "SinkBootstrapServers", jen.Index().String())
+		field("SinkTopic is the Kafka topic the rows are written to, as JSON values"+keyDoc(r)+".", "SinkTopic", jen.String())
+	}
+	if r.Kafka != nil && r.Kafka.Secure {
+		field("KafkaPlaintext connects to the Kafka brokers without the spec's TLS and SASL settings, as to the embedded cluster of -kafka-embedded (runtime/kafkaembed).", "KafkaPlaintext", jen.Bool())
 	}
 	field("CheckpointPath is the query's checkpoint directory; empty means a new temporary directory (the query then starts afresh).", "CheckpointPath", jen.String())
 	if quarantines(pl) {
@@ -132,7 +166,11 @@ func configType(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 		if pl.Sink.Kind == ir.SinkDelta {
 			beside = `"_quarantine" in SinkPath (Delta readers and VACUUM skip names starting with "_")`
 		}
-		field("QuarantinePath is the directory of the Delta table receiving the malformed input lines: each line as read, its file, line number, byte offset and the decoder's error (see runtime/quarantine); empty means "+beside+".", "QuarantinePath", jen.String())
+		what := "the malformed input lines: each line as read, its file, line number, byte offset and the decoder's error"
+		if pl.Source.Kafka != nil {
+			what = "the malformed Kafka records (values the decoder rejects, and tombstones): each value as read, its origin kafka:<topic>/<partition>, its offset and the decoder's error"
+		}
+		field("QuarantinePath is the directory of the Delta table receiving "+what+" (see runtime/quarantine); empty means "+beside+".", "QuarantinePath", jen.String())
 	}
 	field("Trigger says when micro-batches run.", "Trigger", jen.Qual(triggerPath, "Trigger"))
 	field("Logger receives the query's logs; nil means slog.Default().", "Logger", jen.Op("*").Qual(slogPath, "Logger"))
@@ -153,7 +191,15 @@ func configType(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 //		}
 //	}
 func defaultConfig(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
-	vals := jen.Dict{jen.Id("SourcePath"): jen.Lit(r.SourceRoot)}
+	vals := jen.Dict{}
+	if ks := pl.Source.Kafka; ks != nil {
+		vals[jen.Id("BootstrapServers")] = stringsLit(ks.BootstrapServers)
+		if len(ks.Subscribe) > 0 {
+			vals[jen.Id("Topics")] = stringsLit(ks.Subscribe)
+		}
+	} else {
+		vals[jen.Id("SourcePath")] = jen.Lit(r.SourceRoot)
+	}
 	if archives(pl) {
 		vals[jen.Id("SourceArchiveDir")] = jen.Lit(pl.Source.Files.SourceArchiveDir)
 	}
@@ -162,6 +208,9 @@ func defaultConfig(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 		vals[jen.Id("SinkPath")] = jen.Lit(pl.Sink.Delta.Path)
 	case ir.SinkMemory:
 		vals[jen.Id("Sink")] = newMemorySink(r, pl)
+	case ir.SinkKafka:
+		vals[jen.Id("SinkBootstrapServers")] = stringsLit(pl.Sink.Kafka.BootstrapServers)
+		vals[jen.Id("SinkTopic")] = jen.Lit(pl.Sink.Kafka.Topic)
 	}
 	if pl.Checkpoint != "" {
 		vals[jen.Id("CheckpointPath")] = jen.Lit(pl.Checkpoint)
@@ -209,9 +258,27 @@ func triggerCode(t ir.Trigger) jen.Code {
 
 // wrapErr emits `if err != nil { return nil, fmt.Errorf("<name>: <what>: %w", err) }`.
 func wrapErr(pl *ir.Pipeline, what string, args ...jen.Code) jen.Code {
-	return jen.If(jen.Err().Op("!=").Nil()).Block(
-		jen.Return(jen.Nil(), jen.Qual(fmtPath, "Errorf").Call(append(append([]jen.Code{jen.Lit(pl.Name + ": " + what + ": %w")}, args...), jen.Err())...)),
-	)
+	return wrapErrClose(pl, nil, what, args...)
+}
+
+// wrapErrClose is wrapErr calling cleanup (when not nil) before it
+// returns: closing the Kafka clients made so far.
+func wrapErrClose(pl *ir.Pipeline, cleanup jen.Code, what string, args ...jen.Code) jen.Code {
+	var body []jen.Code
+	if cleanup != nil {
+		body = append(body, cleanup)
+	}
+	body = append(body, jen.Return(jen.Nil(), jen.Qual(fmtPath, "Errorf").Call(append(append([]jen.Code{jen.Lit(pl.Name + ": " + what + ": %w")}, args...), jen.Err())...)))
+	return jen.If(jen.Err().Op("!=").Nil()).Block(body...)
+}
+
+// srcCleanup is what an error after the source is made must do: close a
+// Kafka source (nil for a files source).
+func srcCleanup(pl *ir.Pipeline) jen.Code {
+	if pl.Source.Kafka != nil {
+		return jen.Id("src").Dot("Close").Call()
+	}
+	return nil
 }
 
 // newPipeline emits the constructor:
@@ -253,11 +320,32 @@ func newPipeline(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
 		)
 	}
-	add(sourceCode(r, pl)...)
+	if pl.Source.Kafka != nil {
+		add(kafkaSourceCode(r, pl)...)
+	} else {
+		add(sourceCode(r, pl)...)
+	}
 	add(sinkCode(r, pl)...)
+	if k := r.Kafka; k != nil {
+		// From here on, an error closes the Kafka clients.
+		var closes []jen.Code
+		if k.Source {
+			closes = append(closes, jen.Id("src").Dot("Close").Call())
+		}
+		if k.Sink {
+			closes = append(closes, jen.Id("sink").Dot("Close").Call())
+		}
+		add(jen.Id("closeKafka").Op(":=").Id(k.Closer).Call(jen.Func().Params().Block(closes...)))
+	}
 	add(aggOperatorCode(r, pl)...)
 	add(runnerCode(r, pl))
-	add(jen.Return(jen.Qual(streamPath, "NewQuery").Call(
+	listeners := []jen.Code{jen.Qual(streamPath, "Listeners").Call(jen.Id("env").Dot("Listeners").Op("..."))}
+	if r.Kafka != nil {
+		// The Kafka clients close first when the query ends, before the
+		// caller's listeners (which may stop an embedded cluster).
+		listeners = append([]jen.Code{jen.Qual(streamPath, "Listeners").Call(jen.Id("closeKafka"))}, listeners...)
+	}
+	newQuery := jen.Qual(streamPath, "NewQuery").Call(append(append([]jen.Code{
 		jen.Id("cp"),
 		jen.Index().Qual(streamPath, "Source").Values(jen.Id("src")),
 		jen.Id("run"),
@@ -265,11 +353,23 @@ func newPipeline(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 		jen.Qual(streamPath, "Trigger").Call(jen.Id("cfg").Dot("Trigger")),
 		jen.Qual(streamPath, "Logger").Call(jen.Id("logger")),
 		jen.Qual(streamPath, "SinkDescription").Call(sinkDescription(r, pl)),
-		jen.Qual(streamPath, "Listeners").Call(jen.Id("env").Dot("Listeners").Op("...")),
+	}, listeners...),
 		watermarkOpt(r),
 		jen.Line(),
-	)))
+	)...)
+	if r.Kafka != nil {
+		add(
+			jen.List(jen.Id("q"), jen.Err()).Op(":=").Add(newQuery),
+			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Id("closeKafka").Call(), jen.Return(jen.Nil(), jen.Err())),
+			jen.Return(jen.Id("q"), jen.Nil()),
+		)
+	} else {
+		add(jen.Return(newQuery))
+	}
 	text := fmt.Sprintf("%s returns the %s query, not started: the files of cfg.SourcePath decoded as %s", r.New, pl.Name, r.Source.GoName)
+	if pl.Source.Kafka != nil {
+		text = fmt.Sprintf("%s returns the %s query, not started: the records of %s from the Kafka brokers cfg.BootstrapServers, their values decoded as %s", r.New, pl.Name, kafkaTopicsDoc(pl.Source.Kafka), r.Source.GoName)
+	}
 	if len(r.Steps) > 0 {
 		text += fmt.Sprintf(", through the spec's steps (%s)", r.Row)
 	}
@@ -291,12 +391,26 @@ func newPipeline(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 	case ir.SinkForeachBatch:
 		g := pl.Sink.Foreach.Func
 		text += fmt.Sprintf(", passed batch by batch to %s.%s (%s)", path.Base(g.PkgPath), g.Name, r.ForeachBatch)
+	case ir.SinkKafka:
+		text += fmt.Sprintf(", written as %s JSON values%s to the Kafka topic cfg.SinkTopic at cfg.SinkBootstrapServers", r.Output.GoName, keyDoc(r))
+		if pl.Sink.Kafka.ExactlyOnce {
+			text += ", one transaction per batch (exactly once for read_committed consumers)"
+		} else {
+			text += " (at least once: a batch re-run after a failure writes its rows again)"
+		}
 	}
-	text += ". Malformed lines are " + map[ir.OnMalformed]string{
+	malformed := "lines"
+	if pl.Source.Kafka != nil {
+		malformed = "records"
+	}
+	text += ". Malformed " + malformed + " are " + map[ir.OnMalformed]string{
 		ir.Quarantine: "appended to the quarantine Delta table at cfg.QuarantinePath",
 		ir.Drop:       "dropped (and counted)",
 		ir.Fail:       "an error that stops the query",
 	}[pl.Source.OnMalformed] + ". Start runs the query; Stop ends it after the current batch."
+	if r.Kafka != nil {
+		text += " The Kafka clients are closed when the query ends."
+	}
 	return jen.Add(doc(wrap(text))).Line().
 		Func().Id(r.New).Params(jen.Id("ctx").Qual(contextPath, "Context"), jen.Id("cfg").Id(r.Config)).
 		Params(jen.Op("*").Qual(streamPath, "Query"), jen.Error()).Block(body...)
@@ -442,8 +556,10 @@ func sinkCode(r *plan.Runnable, pl *ir.Pipeline) []jen.Code {
 		args = append(args, jen.Line())
 		return []jen.Code{
 			jen.List(jen.Id("sink"), jen.Err()).Op(":=").Qual(deltasinkPath, "New").Types(out).Call(args...),
-			wrapErr(pl, "sink %s", jen.Id("cfg").Dot("SinkPath")),
+			wrapErrClose(pl, srcCleanup(pl), "sink %s", jen.Id("cfg").Dot("SinkPath")),
 		}
+	case ir.SinkKafka:
+		return kafkaSinkCode(r, pl)
 	case ir.SinkMemory:
 		return []jen.Code{
 			jen.Id("sink").Op(":=").Id("cfg").Dot("Sink"),
@@ -518,7 +634,7 @@ func runnerCode(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 		jen.Id("NumOutputRows"): numOut,
 		jen.Id("SourceMetrics"): jen.Index().Map(jen.String()).String().Values(jen.Id("stats").Dot("Metrics").Call()),
 	}
-	if pl.Sink.Kind == ir.SinkDelta {
+	if pl.Sink.Kind == ir.SinkDelta || pl.Sink.Kind == ir.SinkKafka {
 		result[jen.Id("SinkMetrics")] = jen.Id("sink").Dot("Metrics").Call()
 	}
 	origin := "_"
@@ -530,7 +646,7 @@ func runnerCode(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 		body = append(body, jen.Return(jen.Nil()))
 		return jen.List(jen.Id("stats"), jen.Err()).Op(":=").Id("src").Dot("Read").Call(
 			jen.Id("ctx"), jen.Id("b").Dot("Start").Index(jen.Lit(0)), jen.Id("b").Dot("End").Index(jen.Lit(0)),
-			jen.Func().Params(jen.Id("r").Op("*").Id(r.Source.GoName), jen.Id(origin).Qual(filesPath, "Origin")).Error().Block(body...),
+			jen.Func().Params(jen.Id("r").Op("*").Id(r.Source.GoName), jen.Id(origin).Add(originType(pl))).Error().Block(body...),
 		)
 	}
 	params := []jen.Code{jen.Id("ctx").Qual(contextPath, "Context"), jen.Id("b").Op("*").Qual(streamPath, "Batch")}
@@ -571,10 +687,11 @@ func runnerCode(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 const chunkRowsConst = "sinkChunkRows"
 
 // streams reports whether the runner streams rows into the sink as it
-// makes them (a Delta sink in append or complete mode: the rows read, or
-// an aggregation's results) instead of collecting the batch.
+// makes them (a Delta sink in append or complete mode, or a Kafka sink:
+// the rows read, or an aggregation's results) instead of collecting the
+// batch.
 func streams(pl *ir.Pipeline) bool {
-	return pl.Sink.Kind == ir.SinkDelta && pl.Sink.OutputMode != ir.Update
+	return pl.Sink.Kind == ir.SinkDelta && pl.Sink.OutputMode != ir.Update || pl.Sink.Kind == ir.SinkKafka
 }
 
 // rowFunc emits the function applying every step to a source row:
@@ -1156,7 +1273,7 @@ func aggOperatorCode(r *plan.Runnable, pl *ir.Pipeline) []jen.Code {
 	args = append(args, jen.Line())
 	return []jen.Code{
 		jen.List(jen.Id("agg"), jen.Err()).Op(":=").Qual(aggregatePath, newFn).Types(jen.Id(a.Key), jen.Id(a.State)).Call(args...),
-		wrapErr(pl, "state"),
+		wrapErrClose(pl, kafkaCleanup(r), "state"),
 	}
 }
 
@@ -1255,7 +1372,7 @@ func aggRunnerCode(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 	body = append(body,
 		jen.List(jen.Id("stats"), jen.Err()).Op(":=").Id("src").Dot("Read").Call(
 			jen.Id("ctx"), jen.Id("b").Dot("Start").Index(jen.Lit(0)), jen.Id("b").Dot("End").Index(jen.Lit(0)),
-			jen.Func().Params(jen.Id("r").Op("*").Id(r.Source.GoName), jen.Id(origin).Qual(filesPath, "Origin")).Error().Block(fold...),
+			jen.Func().Params(jen.Id("r").Op("*").Id(r.Source.GoName), jen.Id(origin).Add(originType(pl))).Error().Block(fold...),
 		),
 		jen.If(jen.Err().Op("!=").Nil()).Block(fail),
 	)
@@ -1308,7 +1425,7 @@ func aggRunnerCode(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 	if r.Watermark != nil {
 		result[jen.Id("MaxEventTime")] = jen.Id("maxEventTime")
 	}
-	if pl.Sink.Kind == ir.SinkDelta {
+	if pl.Sink.Kind == ir.SinkDelta || pl.Sink.Kind == ir.SinkKafka {
 		result[jen.Id("SinkMetrics")] = jen.Id("sink").Dot("Metrics").Call()
 	}
 	body = append(body, jen.Return(jen.Qual(streamPath, "BatchResult").Values(result), jen.Nil()))
@@ -1400,10 +1517,363 @@ func addBatchCall(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 // the source's onMalformed: drop logs it and drops the row, fail stops
 // the query (quarantine is not planned for map errors).
 func mapErrCode(pl *ir.Pipeline) jen.Code {
+	if pl.Source.OnMalformed == ir.Drop && pl.Source.Kafka != nil {
+		return jen.Id("logger").Dot("Warn").Call(jen.Lit("dropping a row whose map function failed"),
+			jen.Lit("topic"), jen.Id("o").Dot("Topic"), jen.Lit("partition"), jen.Id("o").Dot("Partition"), jen.Lit("offset"), jen.Id("o").Dot("Offset"), jen.Lit("err"), jen.Err()).Line().
+			Return(jen.Nil())
+	}
 	if pl.Source.OnMalformed == ir.Drop {
 		return jen.Id("logger").Dot("Warn").Call(jen.Lit("dropping a row whose map function failed"),
 			jen.Lit("file"), jen.Id("o").Dot("File"), jen.Lit("line"), jen.Id("o").Dot("Line"), jen.Lit("err"), jen.Err()).Line().
 			Return(jen.Nil())
 	}
 	return jen.Return(jen.Err())
+}
+
+// originType is the type of the second parameter of the source's Read
+// callback: files.Origin, or *kafka.Record for a Kafka source.
+func originType(pl *ir.Pipeline) jen.Code {
+	if pl.Source.Kafka != nil {
+		return jen.Op("*").Qual(kafkaPath, "Record")
+	}
+	return jen.Qual(filesPath, "Origin")
+}
+
+// kafkaCleanup is what an error after the sink is made must do in a
+// pipeline reading or writing Kafka: closeKafka() (nil otherwise).
+func kafkaCleanup(r *plan.Runnable) jen.Code {
+	if r.Kafka != nil {
+		return jen.Id("closeKafka").Call()
+	}
+	return nil
+}
+
+// stringsLit emits []string{"a", "b"}.
+func stringsLit(list []string) jen.Code {
+	var items []jen.Code
+	for _, s := range list {
+		items = append(items, jen.Lit(s))
+	}
+	return jen.Index().String().Values(items...)
+}
+
+// assignJSON is a Kafka assign option as the runtime takes it:
+// {"topicA":[0,1],"topicB":[2]}, topics and partitions sorted (as the IR
+// keeps them).
+func assignJSON(tps []ir.TopicPartitions) string {
+	var b strings.Builder
+	b.WriteString("{")
+	for i, tp := range tps {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, "%q:[", tp.Topic)
+		for j, p := range tp.Partitions {
+			if j > 0 {
+				b.WriteString(",")
+			}
+			fmt.Fprintf(&b, "%d", p)
+		}
+		b.WriteString("]")
+	}
+	b.WriteString("}")
+	return b.String()
+}
+
+// startingOffsetsJSON is per-partition starting offsets as the runtime
+// takes them: {"topicA":{"0":23,"1":-1}}, sorted.
+func startingOffsetsJSON(parts []ir.PartitionOffset) string {
+	var b strings.Builder
+	b.WriteString("{")
+	for i, p := range parts {
+		if i == 0 || parts[i-1].Topic != p.Topic {
+			if i > 0 {
+				b.WriteString("},")
+			}
+			fmt.Fprintf(&b, "%q:{", p.Topic)
+		} else {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, "\"%d\":%d", p.Partition, p.Offset)
+	}
+	if len(parts) > 0 {
+		b.WriteString("}")
+	}
+	b.WriteString("}")
+	return b.String()
+}
+
+// kafkaTopicsDoc names what a Kafka source reads, for doc comments.
+func kafkaTopicsDoc(ks *ir.KafkaSource) string {
+	switch {
+	case len(ks.Subscribe) > 0:
+		return "the topics cfg.Topics"
+	case ks.SubscribePattern != "":
+		return fmt.Sprintf("the topics matching %q (or cfg.Topics)", ks.SubscribePattern)
+	}
+	return fmt.Sprintf("the partitions %s (or the topics cfg.Topics)", assignJSON(ks.Assign))
+}
+
+// keyDoc says how the Kafka sink keys its records, for doc comments.
+func keyDoc(r *plan.Runnable) string {
+	if r.Kafka == nil || r.Kafka.SinkKey == "" {
+		return " without a key"
+	}
+	return fmt.Sprintf(" keyed by their %s field (%s)", r.Kafka.KeyField.IR.Name, r.Kafka.SinkKey)
+}
+
+// kafkaTLS emits the TLS configuration of a Kafka endpoint into the
+// variable name, loaded with load (kafka.LoadTLS or kafkaconn.LoadTLS)
+// from the spec's files, paths relative to the working directory:
+//
+//	srcTLS, err := kafka.LoadTLS("certs/ca.pem", "", "")
+//	if err != nil {…}
+//	srcTLS.ServerName = "broker.example.com"
+func kafkaTLS(pl *ir.Pipeline, name string, load jen.Code, t *ir.KafkaTLS, role string, cleanup jen.Code) []jen.Code {
+	out := []jen.Code{
+		jen.List(jen.Id(name), jen.Err()).Op(":=").Add(load).Call(jen.Lit(t.CAFile), jen.Lit(t.CertFile), jen.Lit(t.KeyFile)),
+		wrapErrClose(pl, cleanup, role+" TLS"),
+	}
+	if t.ServerName != "" {
+		out = append(out, jen.Id(name).Dot("ServerName").Op("=").Lit(t.ServerName))
+	}
+	if t.InsecureSkipVerify {
+		out = append(out, jen.Id(name).Dot("InsecureSkipVerify").Op("=").True())
+	}
+	return out
+}
+
+// secretCode emits the SASL password's secret: kafka.SecretFromEnv("X")
+// or SecretFromFile("path") of pkg (the source's or kafkaconn).
+func secretCode(pkg string, s *ir.KafkaSASL) jen.Code {
+	if s.PasswordFile != "" {
+		return jen.Qual(pkg, "SecretFromFile").Call(jen.Lit(s.PasswordFile))
+	}
+	return jen.Qual(pkg, "SecretFromEnv").Call(jen.Lit(s.PasswordEnv))
+}
+
+// kafkaSourceCode emits the Kafka source, every spec option mapped to
+// its runtime option:
+//
+//	srcOpts := []kafka.Opt{
+//		kafka.BootstrapServers(cfg.BootstrapServers...),
+//		kafka.Subscribe(cfg.Topics...),
+//		kafka.StartingOffsets("earliest"),
+//		…
+//	}
+//	src, err := kafka.New[SensorReading](ctx, cp, 0, func() streamimpl.Decoder[SensorReading] {…}, srcOpts...)
+func kafkaSourceCode(r *plan.Runnable, pl *ir.Pipeline) []jen.Code {
+	ks := pl.Source.Kafka
+	var out []jen.Code
+	switch pl.Source.OnMalformed {
+	case ir.Quarantine:
+		base, name := jen.Id("env").Dot("CheckpointPath"), "quarantine"
+		if pl.Sink.Kind == ir.SinkDelta {
+			base, name = jen.Id("cfg").Dot("SinkPath"), "_quarantine"
+		}
+		out = append(out,
+			jen.List(jen.Id("quarantineTable"), jen.Err()).Op(":=").Id("env").Dot("Quarantine").Call(jen.Id("ctx"), jen.Id("cfg").Dot("QuarantinePath"), base, jen.Lit(name)),
+			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
+		)
+	}
+	k := func(name string, args ...jen.Code) jen.Code { return jen.Qual(kafkaPath, name).Call(args...) }
+	opts := []jen.Code{k("BootstrapServers", jen.Id("cfg").Dot("BootstrapServers").Op("..."))}
+	subscribe := k("Subscribe", jen.Id("cfg").Dot("Topics").Op("..."))
+	if len(ks.Subscribe) > 0 {
+		opts = append(opts, subscribe)
+	}
+	switch ks.StartingOffsets.Mode {
+	case "earliest":
+		opts = append(opts, k("StartingOffsets", jen.Lit("earliest")))
+	case "partitions":
+		opts = append(opts, k("StartingOffsets", rawString(startingOffsetsJSON(ks.StartingOffsets.Partitions))))
+	}
+	if t := ks.StartingTimestamp; !t.IsZero() {
+		opts = append(opts, k("StartingTimestamp", jen.Qual(timePath, "Unix").Call(jen.Lit(int(t.Unix())), jen.Lit(t.Nanosecond())).Dot("UTC").Call()))
+	}
+	if ks.MaxOffsetsPerTrigger > 0 {
+		opts = append(opts, k("MaxOffsetsPerTrigger", jen.Lit(int(ks.MaxOffsetsPerTrigger))))
+	}
+	if ks.MinOffsetsPerTrigger > 0 {
+		opts = append(opts, k("MinOffsetsPerTrigger", jen.Lit(int(ks.MinOffsetsPerTrigger))))
+		if ks.MaxTriggerDelay > 0 {
+			opts = append(opts, k("MaxTriggerDelay", durationCode(ks.MaxTriggerDelay)))
+		}
+	}
+	if !ks.FailOnDataLoss {
+		opts = append(opts, k("FailOnDataLoss", jen.False()))
+	}
+	if ks.IncludeHeaders {
+		opts = append(opts, k("IncludeHeaders", jen.True()))
+	}
+	if ks.CommitToGroup != "" {
+		opts = append(opts, k("CommitToGroup", jen.Lit(ks.CommitToGroup)))
+	}
+	opts = append(opts, k("Logger", jen.Id("logger")))
+	switch pl.Source.OnMalformed {
+	case ir.Quarantine:
+		opts = append(opts, k("OnMalformed", jen.Qual(kafkaPath, "QuarantineMalformed")), k("QuarantineTo", jen.Id("quarantineTable")))
+	case ir.Drop:
+		opts = append(opts, k("OnMalformed", jen.Qual(kafkaPath, "DropMalformed")))
+	case ir.Fail:
+		opts = append(opts, k("OnMalformed", jen.Qual(kafkaPath, "FailMalformed")))
+	}
+	items := make([]jen.Code, 0, len(opts)+1)
+	for _, o := range opts {
+		items = append(items, jen.Line().Add(o))
+	}
+	items = append(items, jen.Line())
+	out = append(out, jen.Id("srcOpts").Op(":=").Index().Qual(kafkaPath, "Opt").Values(items...))
+	if len(ks.Subscribe) == 0 {
+		var spec jen.Code
+		if ks.SubscribePattern != "" {
+			spec = k("SubscribePattern", jen.Lit(ks.SubscribePattern))
+		} else {
+			spec = k("Assign", rawString(assignJSON(ks.Assign)))
+		}
+		out = append(out, jen.If(jen.Len(jen.Id("cfg").Dot("Topics")).Op(">").Lit(0)).Block(
+			jen.Id("srcOpts").Op("=").Append(jen.Id("srcOpts"), subscribe),
+		).Else().Block(
+			jen.Id("srcOpts").Op("=").Append(jen.Id("srcOpts"), spec),
+		))
+	}
+	if c := ks.Conn; c.TLS != nil || c.SASL != nil {
+		var secure []jen.Code
+		if c.TLS != nil {
+			secure = append(secure, kafkaTLS(pl, "srcTLS", jen.Qual(kafkaPath, "LoadTLS"), c.TLS, "source", nil)...)
+			secure = append(secure, jen.Id("srcOpts").Op("=").Append(jen.Id("srcOpts"), k("TLS", jen.Id("srcTLS"))))
+		}
+		if s := c.SASL; s != nil {
+			secure = append(secure, jen.Id("srcOpts").Op("=").Append(jen.Id("srcOpts"), k("SASL", jen.Lit(s.Mechanism), jen.Lit(s.Username), secretCode(kafkaPath, s))))
+		}
+		out = append(out, jen.If(jen.Op("!").Id("cfg").Dot("KafkaPlaintext")).Block(secure...))
+	}
+	newDecoder := jen.Func().Params().Qual(streamimplPath, "Decoder").Types(jen.Id(r.Source.GoName)).Block(
+		jen.Return(jen.Id("New" + r.Source.DecoderName).Call()),
+	)
+	out = append(out,
+		jen.List(jen.Id("src"), jen.Err()).Op(":=").Qual(kafkaPath, "New").Types(jen.Id(r.Source.GoName)).Call(
+			jen.Id("ctx"), jen.Id("cp"), jen.Lit(0), newDecoder, jen.Id("srcOpts").Op("..."),
+		),
+		wrapErr(pl, "source"),
+	)
+	return out
+}
+
+// kafkaSinkCode emits the Kafka sink:
+//
+//	sinkConn := kafkaconn.Conn{Brokers: cfg.SinkBootstrapServers}
+//	sink, err := kafkasink.New[Out](ctx, kafkasink.Config[Out]{
+//		Conn:  sinkConn,
+//		Topic: cfg.SinkTopic,
+//		Value: appendOutJSON, // the output record's generated encoder
+//		Key:   outSinkKey,
+//		…
+//	})
+func kafkaSinkCode(r *plan.Runnable, pl *ir.Pipeline) []jen.Code {
+	kk := pl.Sink.Kafka
+	cleanup := srcCleanup(pl)
+	out := []jen.Code{
+		jen.Id("sinkConn").Op(":=").Qual(kafkaconnPath, "Conn").Values(jen.Dict{jen.Id("Brokers"): jen.Id("cfg").Dot("SinkBootstrapServers")}),
+	}
+	if c := kk.Conn; c.TLS != nil || c.SASL != nil {
+		var secure []jen.Code
+		if c.TLS != nil {
+			secure = append(secure, kafkaTLS(pl, "sinkTLS", jen.Qual(kafkaconnPath, "LoadTLS"), c.TLS, "sink", cleanup)...)
+			secure = append(secure, jen.Id("sinkConn").Dot("TLS").Op("=").Id("sinkTLS"))
+		}
+		if s := c.SASL; s != nil {
+			secure = append(secure, jen.Id("sinkConn").Dot("SASL").Op("=").Op("&").Qual(kafkaconnPath, "SASL").Values(jen.Dict{
+				jen.Id("Mechanism"): jen.Lit(s.Mechanism),
+				jen.Id("User"):      jen.Lit(s.Username),
+				jen.Id("Password"):  secretCode(kafkaconnPath, s),
+			}))
+		}
+		out = append(out, jen.If(jen.Op("!").Id("cfg").Dot("KafkaPlaintext")).Block(secure...))
+	}
+	t := outputType(r)
+	conf := jen.Dict{
+		jen.Id("Conn"):   jen.Id("sinkConn"),
+		jen.Id("Topic"):  jen.Id("cfg").Dot("SinkTopic"),
+		jen.Id("Value"):  jen.Id(EncodeFuncName(r.Output)),
+		jen.Id("Logger"): jen.Id("logger"),
+	}
+	if r.Kafka.SinkKey != "" {
+		conf[jen.Id("Key")] = jen.Id(r.Kafka.SinkKey)
+	}
+	if kk.ExactlyOnce {
+		conf[jen.Id("ExactlyOnce")] = jen.True()
+	}
+	return append(out,
+		jen.List(jen.Id("sink"), jen.Err()).Op(":=").Qual(kafkasinkPath, "New").Types(t.Clone()).Call(jen.Id("ctx"), jen.Qual(kafkasinkPath, "Config").Types(t.Clone()).Values(conf)),
+		wrapErrClose(pl, cleanup, "sink %s", jen.Id("cfg").Dot("SinkTopic")),
+	)
+}
+
+// kafkaFuncs emits the Kafka helpers of a pipeline: the closer of its
+// clients and the sink's key function.
+//
+//	// sensorReadingsCloser closes the pipeline's Kafka clients …
+//	type sensorReadingsCloser func()
+//
+//	// OnTerminated implements stream.ListenerTerminated: it calls f.
+//	func (f sensorReadingsCloser) OnTerminated(stream.TerminatedEvent) { f() }
+func kafkaFuncs(r *plan.Runnable) []jen.Code {
+	k := r.Kafka
+	if k == nil {
+		return nil
+	}
+	out := []jen.Code{
+		jen.Add(doc(wrap(fmt.Sprintf("%s closes the pipeline's Kafka clients: %s calls it when building the query fails, and the query when it ends (it is a stream.ListenerTerminated).", k.Closer, r.New)))).Line().
+			Type().Id(k.Closer).Func().Params().Line().Line().
+			Comment("// OnTerminated implements stream.ListenerTerminated: it calls f.").Line().
+			Func().Params(jen.Id("f").Id(k.Closer)).Id("OnTerminated").Params(jen.Qual(streamPath, "TerminatedEvent")).Block(jen.Id("f").Call()),
+	}
+	if k.SinkKey == "" {
+		return out
+	}
+	f := k.KeyField
+	v := jen.Id("r").Dot(f.GoName)
+	recv := v // the receiver of a method call
+	var body []jen.Code
+	if f.Pointer {
+		body = append(body, jen.If(v.Clone().Op("==").Nil()).Block(jen.Return(jen.Id("dst"))))
+		v = jen.Op("*").Add(v)
+		recv = jen.Parens(v.Clone())
+	}
+	var enc jen.Code
+	text := ""
+	switch f.Type.Kind {
+	case plan.GoString:
+		enc, text = jen.Append(jen.Id("dst"), v.Clone().Op("...")), "the string's bytes"
+	case plan.GoEnum:
+		enc, text = jen.Append(jen.Id("dst"), jen.String().Call(v.Clone()).Op("...")), "the enum value's bytes"
+	case plan.GoInt32, plan.GoInt64:
+		enc, text = jen.Qual(strconvPath, "AppendInt").Call(jen.Id("dst"), jen.Int64().Call(v.Clone()), jen.Lit(10)), "the integer in decimal"
+	case plan.GoFloat64:
+		enc, text = jen.Qual(strconvPath, "AppendFloat").Call(jen.Id("dst"), v.Clone(), jen.LitRune('g'), jen.Lit(-1), jen.Lit(64)), "the number's shortest decimal form (strconv 'g')"
+	case plan.GoBool:
+		enc, text = jen.Qual(strconvPath, "AppendBool").Call(jen.Id("dst"), v.Clone()), "true or false"
+	case plan.GoTime:
+		enc, text = recv.Clone().Dot("AppendFormat").Call(jen.Id("dst"), jen.Qual(timePath, "RFC3339Nano")), "the time in RFC 3339 (UTC)"
+	case plan.GoDate:
+		enc, text = recv.Clone().Dot("Time").Call().Dot("AppendFormat").Call(jen.Id("dst"), jen.Qual(timePath, "DateOnly")), "the date as YYYY-MM-DD"
+	}
+	body = append(body, jen.Return(enc))
+	null := ""
+	if f.Pointer {
+		null = " A null field gives an empty key (the sink never writes null keys)."
+	}
+	out = append(out, jen.Add(doc(wrap(fmt.Sprintf("%s appends the Kafka record key of r to dst: its %s field as text, %s.%s", k.SinkKey, f.IR.Name, text, null)))).Line().
+		Func().Id(k.SinkKey).Params(jen.Id("dst").Index().Byte(), jen.Id("r").Op("*").Add(outputType(r))).Index().Byte().Block(body...))
+	return out
+}
+
+// rawString emits s as a raw string literal when it can be one (JSON
+// reads better without escaped quotes), else as an interpreted one.
+func rawString(s string) jen.Code {
+	if strings.ContainsAny(s, "`\r") {
+		return jen.Lit(s)
+	}
+	return jen.Op("`" + s + "`")
 }

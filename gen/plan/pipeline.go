@@ -33,13 +33,14 @@ import (
 //     <p>ForeachBatch(ctx, batchID, rows) converting the rows to the
 //     user's struct and calling the user function.
 //
-// Only stateless pipelines are runnable for now: a files source (JSON
-// lines), where, select and map steps in any order (a map function's
-// error drops the row with onMalformed: drop and stops the query with
-// fail, quarantine is not supported yet), and a delta, memory, console
-// or foreachBatch sink. Every step writes generated records, so a sink
-// after a map step writes them too (with their Delta schema and parquet
-// layout).
+// Runnable pipelines read a files source (JSON lines or CSV) or a Kafka
+// source (JSON values; not with consumerGroup), go through where,
+// select and map steps in any order (a map function's error drops the
+// row with onMalformed: drop and stops the query with fail, quarantine
+// is not supported yet) and an optional aggregation, and write to a
+// delta, memory, console, kafka or foreachBatch sink. Every step writes
+// generated records, so a sink after a map step writes them too (with
+// their Delta schema and parquet layout).
 // Any other feature leaves Plan.Runnable nil and is listed in
 // Plan.Unsupported; the package doc names it and no pipeline or main
 // file is generated.
@@ -89,6 +90,25 @@ type Runnable struct {
 	Watermark            *Field
 	WatermarkDelay       time.Duration
 	ResultRow, ResultKey string
+	// Kafka is set when the source or the sink is Kafka.
+	Kafka *KafkaPlan
+}
+
+// KafkaPlan is the Go shape of a pipeline's Kafka source and sink.
+type KafkaPlan struct {
+	// Source and Sink say which of them is Kafka.
+	Source, Sink bool
+	// Closer names the func() type whose OnTerminated closes the Kafka
+	// clients when the query ends.
+	Closer string
+	// SinkKey names the function appending a row's record key (the sink's
+	// key field, KeyField of Output), "" without a key.
+	SinkKey  string
+	KeyField *Field
+	// Secure is true when the spec gives a Kafka endpoint TLS or SASL
+	// settings: the config then has KafkaPlaintext, which drops them for
+	// the embedded cluster.
+	Secure bool
 }
 
 // RunStep is one where, select or map step of a runnable pipeline.
@@ -167,9 +187,36 @@ func (b *builder) planRunnable(p *Plan) {
 			r.Partition = append(r.Partition, f)
 		}
 	}
-	r.SourceRoot, r.SourceGlob = splitGlob(pl.Source.Files.Path)
+	if pl.Source.Files != nil {
+		r.SourceRoot, r.SourceGlob = splitGlob(pl.Source.Files.Path)
+	}
+	if ks, kk := pl.Source.Kafka, pl.Sink.Kafka; ks != nil || kk != nil {
+		k := &KafkaPlan{Source: ks != nil, Sink: kk != nil, Closer: lower + "Closer"}
+		if ks != nil && (ks.Conn.TLS != nil || ks.Conn.SASL != nil) || kk != nil && (kk.Conn.TLS != nil || kk.Conn.SASL != nil) {
+			k.Secure = true
+		}
+		if kk != nil && kk.Key != "" {
+			f := fieldByName(r.Output, kk.Key)
+			if f == nil {
+				b.diags.Add(pl.Sink.Pos, "", "streamgen: internal error: kafka sink key %q is not a field of %s", kk.Key, r.Output.GoName)
+				return
+			}
+			switch f.Type.Kind {
+			case GoString, GoEnum, GoInt32, GoInt64, GoFloat64, GoBool, GoTime, GoDate:
+			default:
+				b.diags.Add(pl.Sink.Pos, "", "kafka sink key %q has type %s; a record key must be a string, number, boolean, timestamp, date or enum field", kk.Key, f.IR.Type)
+				return
+			}
+			k.SinkKey, k.KeyField = lower+"SinkKey", f
+		}
+		r.Kafka = k
+	}
 	o := owner{what: "the pipeline " + pl.Name, pos: pl.Pos}
-	for _, name := range []string{r.Config, r.DefaultConfig, r.New, r.Row, r.ForeachBatch, r.SinkRow, r.PartitionValues} {
+	var kafkaNames []string
+	if r.Kafka != nil {
+		kafkaNames = []string{r.Kafka.Closer, r.Kafka.SinkKey}
+	}
+	for _, name := range append([]string{r.Config, r.DefaultConfig, r.New, r.Row, r.ForeachBatch, r.SinkRow, r.PartitionValues}, kafkaNames...) {
 		if name != "" {
 			b.claim(name, o)
 		}
@@ -271,6 +318,13 @@ func unsupported(pl *ir.Pipeline) []string {
 		return []string{"a source and a sink"}
 	}
 	switch {
+	case pl.Source.Kind == ir.SourceKafka && pl.Source.Kafka == nil:
+		out = append(out, "a kafka source")
+	case pl.Source.Kind == ir.SourceKafka && pl.Source.Kafka.Format != "json":
+		out = append(out, fmt.Sprintf("the %s format of the kafka source", pl.Source.Kafka.Format))
+	case pl.Source.Kind == ir.SourceKafka && pl.Source.Kafka.ConsumerGroup != "":
+		out = append(out, "the kafka source's consumerGroup (scale-out)")
+	case pl.Source.Kind == ir.SourceKafka:
 	case pl.Source.Kind != ir.SourceFiles:
 		out = append(out, fmt.Sprintf("the %s source", pl.Source.Kind))
 	case pl.Source.Files == nil:
@@ -322,6 +376,10 @@ func unsupported(pl *ir.Pipeline) []string {
 	case ir.SinkForeachBatch:
 		if pl.Sink.Foreach == nil {
 			out = append(out, "a foreachBatch sink without a function")
+		}
+	case ir.SinkKafka:
+		if pl.Sink.Kafka == nil {
+			out = append(out, "a kafka sink without options")
 		}
 	case ir.SinkMemory, ir.SinkConsole:
 	default:

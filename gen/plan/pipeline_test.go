@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -86,15 +87,64 @@ func TestRunnable(t *testing.T) {
 	}
 }
 
+// A Kafka source and sink: the closer and key function are named, TLS
+// or SASL marks the plan Secure; a key that is not a scalar is an error
+// at the sink.
+func TestRunnableKafka(t *testing.T) {
+	kafka := func(key string, tls bool) func(*ir.Pipeline) {
+		return func(pl *ir.Pipeline) {
+			pl.Source.Kind, pl.Source.Files = ir.SourceKafka, nil
+			pl.Source.Kafka = &ir.KafkaSource{BootstrapServers: []string{"b:9092"}, Subscribe: []string{"t"}, Format: "json"}
+			pl.Sink.Kind, pl.Sink.Delta = ir.SinkKafka, nil
+			pl.Sink.Kafka = &ir.KafkaSink{BootstrapServers: []string{"b:9092"}, Topic: "out", Key: key}
+			if tls {
+				pl.Sink.Kafka.Conn.TLS = &ir.KafkaTLS{CAFile: "ca.pem"}
+			}
+			// where → kafka: the source record reaches the sink.
+			pl.Steps, pl.Records, pl.Output = pl.Steps[:1], nil, pl.Source.Record
+			pl.Output.Fields = append(pl.Output.Fields, &ir.Field{Name: "tags", Type: &ir.List{Elem: &ir.Scalar{Kind: ir.String}}})
+		}
+	}
+	p, diags := Build(statelessProgram(kafka("day", true)), Config{PkgPath: "example.com/m/readings", Decoders: true})
+	if diags.Len() > 0 {
+		t.Fatal(diags)
+	}
+	k := p.Runnable.Kafka
+	if k == nil || !k.Source || !k.Sink || !k.Secure || k.Closer != "readingsCloser" || k.SinkKey != "readingsSinkKey" || k.KeyField.GoName != "Day" || p.Runnable.SourceRoot != "" {
+		t.Errorf("Kafka plan %+v, source root %q", k, p.Runnable.SourceRoot)
+	}
+	p, _ = Build(statelessProgram(kafka("", false)), Config{PkgPath: "example.com/m/readings", Decoders: true})
+	if k := p.Runnable.Kafka; k.Secure || k.SinkKey != "" || k.KeyField != nil {
+		t.Errorf("Kafka plan without key nor TLS %+v", k)
+	}
+	_, diags = Build(statelessProgram(kafka("tags", false)), Config{PkgPath: "example.com/m/readings", Decoders: true})
+	if diags.Len() != 1 || !strings.Contains(diags.Error(), `kafka sink key "tags" has type`) {
+		t.Errorf("list key: %v", diags)
+	}
+}
+
 func TestUnsupported(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		mutate func(*ir.Pipeline)
 		want   []string
 	}{
-		{"kafka", func(pl *ir.Pipeline) { pl.Source.Kind, pl.Source.Files = ir.SourceKafka, nil }, []string{"the kafka source"}},
+		{"kafka without options", func(pl *ir.Pipeline) { pl.Source.Kind, pl.Source.Files = ir.SourceKafka, nil }, []string{"a kafka source"}},
+		{"kafka", func(pl *ir.Pipeline) {
+			pl.Source.Kind, pl.Source.Files = ir.SourceKafka, nil
+			pl.Source.Kafka = &ir.KafkaSource{BootstrapServers: []string{"b:9092"}, Subscribe: []string{"t"}, Format: "json"}
+		}, nil},
+		{"kafka consumer group", func(pl *ir.Pipeline) {
+			pl.Source.Kind, pl.Source.Files = ir.SourceKafka, nil
+			pl.Source.Kafka = &ir.KafkaSource{BootstrapServers: []string{"b:9092"}, Subscribe: []string{"t"}, Format: "json", ConsumerGroup: "g"}
+		}, []string{"the kafka source's consumerGroup (scale-out)"}},
+		{"delta source", func(pl *ir.Pipeline) { pl.Source.Kind, pl.Source.Files = ir.SourceDelta, nil }, []string{"the delta source"}},
 		{"parquet", func(pl *ir.Pipeline) { pl.Source.Files.Format = "parquet" }, []string{"the parquet format of the files source"}},
-		{"kafka sink", func(pl *ir.Pipeline) { pl.Sink.Kind = ir.SinkKafka }, []string{"the kafka sink"}},
+		{"kafka sink without options", func(pl *ir.Pipeline) { pl.Sink.Kind = ir.SinkKafka }, []string{"a kafka sink without options"}},
+		{"kafka sink", func(pl *ir.Pipeline) {
+			pl.Sink.Kind, pl.Sink.Delta = ir.SinkKafka, nil
+			pl.Sink.Kafka = &ir.KafkaSink{BootstrapServers: []string{"b:9092"}, Topic: "t", Key: "dev"}
+		}, nil},
 		{"date list", func(pl *ir.Pipeline) {
 			in := pl.Source.Record
 			in.Fields = append(in.Fields, &ir.Field{Name: "days", Type: &ir.List{Elem: &ir.Date{}}})

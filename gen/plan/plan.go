@@ -36,7 +36,7 @@
 //     <record_snake>_csv_decode.go (KindCSVDecode, when Config.Decoders,
 //     for the record of a files source with format csv),
 //     streamgen.go (KindStreamgen), <pipeline>_state.go (KindState, for
-//     a pipeline with a groupBy: see Aggregation), and for a stateless
+//     a pipeline with a groupBy: see Aggregation), and for a runnable
 //     pipeline <pipeline>_pipeline.go (KindPipeline: the constructor) and
 //     cmd/<pipeline-name>/main.go (KindMain: package main; not for a
 //     package outside a module, which cannot be imported): see Runnable.

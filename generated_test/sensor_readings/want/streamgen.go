@@ -6,8 +6,9 @@
 //
 //   - SensorReading, from generated_test/sensor_readings/schemas/sensor_reading.json
 //
-// The runnable pipeline for this spec comes with the kafka source: until then
-// only its types are generated.
+// NewSensorReadings(ctx, DefaultSensorReadingsConfig()) returns the pipeline's
+// query (sensor_readings_pipeline.go); the command in cmd/sensor-readings runs
+// it.
 //
 // Do not edit it: change the spec or the schemas, then regenerate with
 // `go generate` (which runs `streamgen generate`).
