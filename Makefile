@@ -59,10 +59,13 @@ check-generated: generate
 ## then print the Delta table and its history. First iot_status (device-status
 ## files -> Delta append, with the quarantined lines; demo-out/iot_status), then
 ## action_counts (door events -> 1-hour windowed counts, complete mode, on the
-## state store; demo-out/action_counts).
+## state store; demo-out/action_counts), then kafka_sensors (readings produced
+## to an in-process Kafka cluster -> bronze Delta table, with the quarantined
+## records; demo-out/kafka_sensors).
 demo:
 	GO=$(GO) bash examples/iot_status/demo.sh
 	GO=$(GO) bash examples/action_counts/demo.sh
+	GO=$(GO) bash examples/kafka_sensors/demo.sh
 
 ## demo-events: the action_counts demo alone.
 demo-events:
