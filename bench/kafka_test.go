@@ -214,14 +214,15 @@ func (p *produceTimes) add(part int32, t time.Time) int64 {
 // batch, the number of times the query went idle, and the process's CPU
 // (producer, broker, pipeline and watcher together) in cores.
 //
-// poll=default is the default trigger as generated (an idle query polls
-// again after trigger.PollInterval, 100ms); poll=10ms sets
-// stream.PollInterval(10ms) (Spark's pollingDelay): when a batch is done
-// before new records arrive, the next waits the poll interval, which then
-// dominates the tail. STREAMGEN_BENCH_KAFKA_RATE and _SECONDS override the
+// poll=default is the default trigger as generated: an idle query asks the
+// Kafka source for new offsets again after 10ms (Spark's pollingDelay; the
+// source is a stream.PollingSource); poll=100ms sets stream.PollInterval
+// to the engine's default for other sources, for comparison: when a batch
+// is done before new records arrive, the next waits the poll interval,
+// which then dominates the tail. STREAMGEN_BENCH_KAFKA_RATE and _SECONDS override the
 // rate and the measured time; TMPDIR=/dev/shm takes the disk's fsyncs out.
 func BenchmarkKafkaToDelta(b *testing.B) {
-	for _, poll := range []time.Duration{0, 10 * time.Millisecond} {
+	for _, poll := range []time.Duration{0, 100 * time.Millisecond} {
 		name := "poll=default"
 		if poll > 0 {
 			name = "poll=" + poll.String()

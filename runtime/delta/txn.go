@@ -436,7 +436,12 @@ func (tx *Transaction) postCommit(ctx context.Context, version int64) {
 	if interval <= 0 || version <= 0 || version%int64(interval) != 0 {
 		return
 	}
-	snap, err := t.SnapshotAt(ctx, version)
+	// The table's newest snapshot is usually the one before this commit:
+	// advancing it reads one commit (ours) instead of the log segment.
+	snap, err := t.latestSnapshot(ctx)
+	if err == nil && snap.Version != version {
+		snap, err = t.SnapshotAt(ctx, version) // another writer committed since
+	}
 	if err == nil {
 		err = t.WriteCheckpoint(ctx, snap)
 	}

@@ -33,11 +33,27 @@ type loopState struct {
 	idle             bool
 }
 
+// pollInterval is how long the Default trigger waits after a trigger
+// without new data: the PollInterval option, else the shortest of
+// trigger.PollInterval and the intervals the PollingSources ask for.
+func (q *Query) pollInterval() time.Duration {
+	if q.cfg.pollSet {
+		return q.cfg.pollInterval
+	}
+	d := q.cfg.pollInterval
+	for _, s := range q.sources {
+		if ps, ok := s.(PollingSource); ok && ps.PollInterval() > 0 {
+			d = min(d, ps.PollInterval())
+		}
+	}
+	return d
+}
+
 // recover sets the loop state from the checkpoint's recovery plan.
 func (q *Query) recover(ctx context.Context) error {
 	ls := &q.ls
 	ls.sched = trigger.NewScheduler(q.cfg.trigger,
-		trigger.WithClock(q.cfg.clock), trigger.WithPollInterval(q.cfg.pollInterval))
+		trigger.WithClock(q.cfg.clock), trigger.WithPollInterval(q.pollInterval()))
 	r, err := q.cp.RecoveryPlan(ctx)
 	if err != nil {
 		return fmt.Errorf("stream: recover: %w", err)

@@ -35,6 +35,7 @@ type cfg struct {
 	trigger        trigger.Trigger
 	clock          trigger.Clock
 	pollInterval   time.Duration
+	pollSet        bool // the PollInterval option was given
 	watermarkDelay time.Duration
 	logger         *slog.Logger
 	listeners      []Listener
@@ -100,8 +101,11 @@ func Clock(clock trigger.Clock) Opt { return opt(func(c *cfg) { c.clock = clock 
 
 // PollInterval sets how long the Default trigger waits before polling the
 // sources again after a trigger found no new data, overriding the default
-// trigger.PollInterval (100ms).
-func PollInterval(d time.Duration) Opt { return opt(func(c *cfg) { c.pollInterval = d }) }
+// trigger.PollInterval (100ms) and what the sources ask for
+// (PollingSource).
+func PollInterval(d time.Duration) Opt {
+	return opt(func(c *cfg) { c.pollInterval, c.pollSet = d, true })
+}
 
 // WatermarkDelay sets how far the event-time watermark trails the largest
 // event time seen (withWatermark's delay), overriding the default of 0,

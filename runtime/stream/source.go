@@ -56,6 +56,19 @@ type AllAvailableSource interface {
 	LatestOffsetAllAvailable(ctx context.Context, start json.RawMessage) (json.RawMessage, error)
 }
 
+// PollingSource is a Source that asks the Default trigger to poll it
+// more often than trigger.PollInterval when a trigger found no new data: asking a Kafka broker for its latest offsets is one cheap
+// request, so the Kafka source asks for 10ms (Spark's pollingDelay),
+// which is what bounds the latency of an idle query. The engine polls at
+// the shortest of trigger.PollInterval and the intervals its sources ask
+// for, unless the PollInterval option sets one.
+type PollingSource interface {
+	Source
+	// PollInterval is how long the query may wait before asking the
+	// source again for new data; positive.
+	PollInterval() time.Duration
+}
+
 // MetricsSource is a Source that reports metrics of its own at the end of
 // each batch, such as how far it lags behind the newest input (the files
 // source's numFilesBehindLatest, Kafka's offsets behind latest). The

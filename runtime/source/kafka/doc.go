@@ -104,6 +104,14 @@
 // query's progress. The group's offsets are never read back: the
 // checkpoint is the truth.
 //
+// # Polling
+//
+// Under the Default trigger an idle query asks the source for new offsets
+// every 10ms (PollInterval, Spark's pollingDelay; stream.PollingSource)
+// rather than the engine's 100ms, since one ListOffsets request per
+// partition leader is cheap: that bounds how long a record produced to an
+// idle topic waits for its batch.
+//
 // # Metrics
 //
 // Read returns Stats, whose Metrics method gives the batch's progress

@@ -51,6 +51,7 @@ var (
 	_ stream.AvailableNowSource = (*Source[struct{}])(nil)
 	_ stream.AllAvailableSource = (*Source[struct{}])(nil)
 	_ stream.MetricsSource      = (*Source[struct{}])(nil)
+	_ stream.PollingSource      = (*Source[struct{}])(nil)
 )
 
 // New returns the Kafka source number sourceIndex (its index in the
@@ -110,6 +111,13 @@ func assignParts(a map[string][]int32) []TopicPartition {
 
 // Close closes the source's client. The source must not be used after.
 func (s *Source[T]) Close() { s.cl.Close() }
+
+// PollInterval is how long an idle query waits before asking the brokers
+// for new offsets again: 10ms, Spark's pollingDelay. One ListOffsets
+// request per partition leader is cheap, and it bounds how long a record
+// produced to an idle topic waits before its batch starts (see
+// stream.PollingSource).
+func (s *Source[T]) PollInterval() time.Duration { return 10 * time.Millisecond }
 
 // Description returns Spark's description of the source, such as
 // "KafkaV2[Subscribe[events]]".
