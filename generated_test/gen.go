@@ -23,6 +23,7 @@ package generated
 //go:generate go run ../cmd/streamgen generate --omit-version -o events_delta/want events_delta/streamgen.yaml
 //go:generate go run ../cmd/streamgen generate --omit-version -o filters/want filters/streamgen.yaml
 //go:generate go run ../cmd/streamgen generate --omit-version -o kafka_agg/want kafka_agg/streamgen.yaml
+//go:generate go run ../cmd/streamgen generate --omit-version -o kafka_group/want kafka_group/streamgen.yaml
 //go:generate go run ../cmd/streamgen generate --omit-version -o kafka_sink/want kafka_sink/streamgen.yaml
 //go:generate go run ../cmd/streamgen generate --omit-version -o kafka_to_kafka/want kafka_to_kafka/streamgen.yaml
 //go:generate go run ../cmd/streamgen generate --omit-version -o mapdelta/want mapdelta/streamgen.yaml

@@ -165,14 +165,22 @@ func (r *minioRun) runToEnd(t *testing.T, bin string, args ...string) {
 // rather than end by itself.
 func (r *minioRun) killRuns(t *testing.T, rng *rand.Rand, kills int, bin string, args ...string) {
 	t.Helper()
+	killRunsOf(t, rng, kills, 150*time.Millisecond, 450, func() *exec.Cmd { return r.command(bin, args...) })
+}
+
+// killRunsOf starts the command made by command kills times, each run
+// SIGKILLed after minAfter plus a random 0 to spreadMs-1 ms drawn from rng, and
+// wants every run to be killed rather than end by itself.
+func killRunsOf(t *testing.T, rng *rand.Rand, kills int, minAfter time.Duration, spreadMs int, command func() *exec.Cmd) {
+	t.Helper()
 	for k := range kills {
-		cmd := r.command(bin, args...)
+		cmd := command()
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		after := time.Duration(150+rng.IntN(450)) * time.Millisecond
+		after := minAfter + time.Duration(rng.IntN(spreadMs))*time.Millisecond
 		time.Sleep(after)
 		if err := cmd.Process.Kill(); err != nil {
 			t.Fatal(err)

@@ -48,11 +48,20 @@ func pipelineFile(jf *jen.File, p *plan.Plan) {
 	jf.ImportName(kafkaPath, "kafka")
 	jf.ImportAlias(kafkasinkPath, "kafkasink")
 	jf.ImportName(kafkaconnPath, "kafkaconn")
-	jf.Add(configType(r, pl))
-	jf.Line()
-	jf.Add(defaultConfig(r, pl))
-	jf.Line()
-	jf.Add(newPipeline(r, pl))
+	jf.ImportName(kafkagroupPath, "kafkagroup")
+	if isGroup(r) {
+		jf.Add(groupConfigType(r, pl))
+		jf.Line()
+		jf.Add(groupDefaultConfig(r, pl))
+		jf.Line()
+		jf.Add(newGroup(r, pl))
+	} else {
+		jf.Add(configType(r, pl))
+		jf.Line()
+		jf.Add(defaultConfig(r, pl))
+		jf.Line()
+		jf.Add(newPipeline(r, pl))
+	}
 	jf.Line()
 	jf.Add(rowFunc(r, pl))
 	for _, st := range r.Steps {
@@ -82,7 +91,7 @@ func pipelineFile(jf *jen.File, p *plan.Plan) {
 		jf.Line()
 		jf.Add(c)
 	}
-	if streams(pl) {
+	if streams(pl) && !isGroup(r) {
 		sinkName := "Delta"
 		if pl.Sink.Kind == ir.SinkKafka {
 			sinkName = "Kafka"
@@ -1820,8 +1829,8 @@ func kafkaSinkCode(r *plan.Runnable, pl *ir.Pipeline) []jen.Code {
 //	func (f sensorReadingsCloser) OnTerminated(stream.TerminatedEvent) { f() }
 func kafkaFuncs(r *plan.Runnable) []jen.Code {
 	k := r.Kafka
-	if k == nil {
-		return nil
+	if k == nil || k.Closer == "" {
+		return nil // a Group closes its own clients
 	}
 	out := []jen.Code{
 		jen.Add(doc(wrap(fmt.Sprintf("%s closes the pipeline's Kafka clients: %s calls it when building the query fails, and the query when it ends (it is a stream.ListenerTerminated).", k.Closer, r.New)))).Line().

@@ -53,7 +53,11 @@ func packageDoc(p *plan.Plan) string {
 	}
 	switch {
 	case p.Runnable != nil:
-		fmt.Fprintf(&b, "\n%s\n", wrap(fmt.Sprintf("%s(ctx, %s()) returns the pipeline's query (%s); the command in %s runs it.", p.Runnable.New, p.Runnable.DefaultConfig, fileBaseOf(p, plan.KindPipeline), p.Runnable.MainDir)))
+		what := "the pipeline's query"
+		if isGroup(p.Runnable) {
+			what = "one process of the pipeline's Kafka consumer group (a kafkagroup.Group)"
+		}
+		fmt.Fprintf(&b, "\n%s\n", wrap(fmt.Sprintf("%s(ctx, %s()) returns %s (%s); the command in %s runs it.", p.Runnable.New, p.Runnable.DefaultConfig, what, fileBaseOf(p, plan.KindPipeline), p.Runnable.MainDir)))
 	case len(p.Unsupported) > 0:
 		fmt.Fprintf(&b, "\n%s\n", wrap("The runnable pipeline for this spec comes with "+joinAnd(p.Unsupported)+": until then only its types are generated."))
 	}

@@ -2,6 +2,7 @@ package ir
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/streamgen/streamgen/gen/diag"
 )
@@ -25,7 +26,11 @@ import (
 //   - a checkpoint is required unless the sink is memory or console;
 //   - a Delta sink in update mode needs grouping keys or a window (rows
 //     are merged by key);
-//   - the sink path must differ from the source path and the checkpoint.
+//   - the sink path must differ from the source path and the checkpoint;
+//   - a Kafka source with consumerGroup (runtime/kafkagroup) needs an
+//     append-only, stateless pipeline into a Delta sink, subscribe or
+//     subscribePattern, startingOffsets earliest or latest and no
+//     checkpoint (see checkConsumerGroup).
 func Check(p *Program) diag.List {
 	var l diag.List
 	seen := map[string]*Pipeline{}
@@ -76,7 +81,11 @@ func checkPipeline(p *Pipeline) diag.List {
 	if wm != nil && agg != nil && agg.In != nil && wm.In != nil && wm.In.Field(wm.Column) != nil && agg.In.Field(wm.Column) == nil {
 		l.Add(wm.Pos, fmt.Sprintf("steps[%d].watermark", wm.Step), "watermark column %q is not in the rows the groupBy reads (record %s)", wm.Column, agg.In.Name)
 	}
-	if p.Checkpoint == "" && sink.Kind != SinkMemory && sink.Kind != SinkConsole {
+	group := p.Source != nil && p.Source.Kafka != nil && p.Source.Kafka.ConsumerGroup != ""
+	if group {
+		l.Append(checkConsumerGroup(p))
+	}
+	if p.Checkpoint == "" && sink.Kind != SinkMemory && sink.Kind != SinkConsole && !group {
 		l.AddHint(p.Pos, "checkpoint", "add checkpoint: checkpoints/"+p.Name, "a %s sink needs a checkpoint directory", sink.Kind)
 	}
 	if sink.Kind == SinkDelta && sink.Delta != nil {
@@ -93,6 +102,73 @@ func checkPipeline(p *Pipeline) diag.List {
 	}
 	return l
 }
+
+// checkConsumerGroup checks a pipeline whose Kafka source has
+// consumerGroup: N processes share the topics through the group and
+// append to one Delta table, which records each partition's last offset
+// (a txn action) atomically with the rows and is the only checkpoint
+// (runtime/kafkagroup). Every problem is reported at the consumerGroup
+// key.
+func checkConsumerGroup(p *Pipeline) diag.List {
+	var l diag.List
+	ks, sink := p.Source.Kafka, p.Sink
+	pos, path := ks.ConsumerGroupPos, "source.kafka.consumerGroup"
+	if !pos.IsValid() {
+		pos = p.Source.Pos
+	}
+	add := func(hint, format string, args ...any) { l.AddHint(pos, path, hint, format, args...) }
+	if len(ks.Assign) > 0 {
+		add("use subscribe or subscribePattern with consumerGroup, or drop consumerGroup to read exactly these partitions in one checkpointed query",
+			"consumerGroup with assign: the consumer group assigns the partitions to its processes itself")
+	}
+	if p.Aggregation != nil || p.Watermark != nil {
+		what := "an aggregation"
+		if p.Aggregation == nil {
+			what = "a watermark"
+		}
+		add("drop consumerGroup to run the pipeline as one checkpointed query",
+			"consumerGroup scales out append-only pipelines; %s needs all records of a key in one process: partition by key and use assign with one checkpointed query per partition range", what)
+	}
+	switch {
+	case sink.Kind != SinkDelta:
+		add("write to a Delta sink, or drop consumerGroup",
+			"consumerGroup needs a Delta sink: the processes append to one Delta table, which records each partition's last offset with the rows (exactly once, no checkpoint); a %s sink cannot", sink.Kind)
+	case sink.OutputMode != Append && sink.OutputMode != "":
+		add("use outputMode: append, or drop consumerGroup",
+			"consumerGroup appends only: output mode %s rewrites the table from state one process cannot hold", sink.OutputMode)
+	}
+	if sink.Kind == SinkDelta && sink.Delta != nil && sink.Delta.MergeSchema {
+		add("drop mergeSchema, or drop consumerGroup", "consumerGroup does not support mergeSchema on the Delta sink")
+	}
+	if ks.StartingOffsets.Mode == "partitions" {
+		add("use startingOffsets: earliest or latest; it applies to the partitions the table has no offset for, resolved once and recorded in the table",
+			"consumerGroup with per-partition startingOffsets: a group member learns its partitions only when assigned")
+	}
+	if !ks.StartingTimestamp.IsZero() {
+		add("use startingOffsets: earliest or latest", "consumerGroup does not support startingTimestamp")
+	}
+	if ks.MinOffsetsPerTrigger > 0 {
+		add("drop minOffsetsPerTrigger: each commit gathers records for up to the trigger's interval (1s by default)",
+			"consumerGroup does not support minOffsetsPerTrigger")
+	}
+	switch t := p.Trigger; {
+	case t.Kind == TriggerOnce:
+		add("use trigger availableNow: each process stops once its partitions reach the end offsets they had at start",
+			"consumerGroup does not support trigger once: a process owns a changing set of partitions")
+	case t.Kind == TriggerProcessingTime && t.Interval > MaxGroupTriggerInterval:
+		add(fmt.Sprintf("use an interval of at most %s (rebalances wait for the batch in hand; the rebalance timeout is 60s)", MaxGroupTriggerInterval),
+			"consumerGroup trigger interval %s is too long: it is how long each commit gathers records", t.Interval)
+	}
+	if p.Checkpoint != "" {
+		add("remove checkpoint: the Delta table records each partition's offset and is the only checkpoint",
+			"consumerGroup pipelines keep no checkpoint directory")
+	}
+	return l
+}
+
+// MaxGroupTriggerInterval is the longest processing-time trigger of a
+// consumerGroup pipeline (runtime/kafkagroup.MaxTriggerInterval).
+const MaxGroupTriggerInterval = 30 * time.Second
 
 func cleanPath(s string) string {
 	for len(s) > 2 && s[:2] == "./" {

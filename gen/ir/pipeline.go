@@ -114,8 +114,11 @@ type KafkaSource struct {
 	IncludeHeaders       bool          `json:"includeHeaders,omitempty"`
 	CommitToGroup        string        `json:"commitToGroup,omitempty"`
 	ConsumerGroup        string        `json:"consumerGroup,omitempty"`
-	Format               string        `json:"format"` // json
-	Conn                 KafkaConn     `json:"conn"`
+	// ConsumerGroupPos is the position of the consumerGroup key, where
+	// the rules of a consumer-group pipeline are reported.
+	ConsumerGroupPos diag.Pos  `json:"consumerGroupPos,omitzero"`
+	Format           string    `json:"format"` // json
+	Conn             KafkaConn `json:"conn"`
 }
 
 // TopicPartitions is one topic's assigned partitions, sorted.

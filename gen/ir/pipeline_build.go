@@ -297,6 +297,9 @@ func (b *pipelineBuilder) source(s *spec.Source, defaultPolicy string) *Source {
 		if b.f.Has(path+".maxTriggerDelay") && ks.MinOffsetsPerTrigger == 0 {
 			b.keyErrorf(path+".maxTriggerDelay", "maxTriggerDelay applies with minOffsetsPerTrigger only")
 		}
+		if ks.ConsumerGroup != "" {
+			o.ConsumerGroupPos = b.f.KeyPos(path + ".consumerGroup")
+		}
 		if ks.CommitToGroup != "" && ks.ConsumerGroup != "" && ks.CommitToGroup != ks.ConsumerGroup {
 			b.keyErrorf(path+".commitToGroup", "commitToGroup %q differs from consumerGroup %q: a group member commits to its own group", ks.CommitToGroup, ks.ConsumerGroup)
 		}

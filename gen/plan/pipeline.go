@@ -33,8 +33,14 @@ import (
 //     <p>ForeachBatch(ctx, batchID, rows) converting the rows to the
 //     user's struct and calling the user function.
 //
+// A Kafka source with consumerGroup (KafkaPlan.Group) makes New<P>
+// return a *kafkagroup.Group instead: one process of the consumer group,
+// appending to the Delta table (ir.Check refuses such a pipeline unless
+// it is stateless and append-only into Delta), with no checkpoint; the
+// main runs it with command's MainRunner.
+//
 // Runnable pipelines read a files source (JSON lines or CSV) or a Kafka
-// source (JSON values; not with consumerGroup), go through where,
+// source (JSON values), go through where,
 // select and map steps in any order (a map function's error drops the
 // row with onMalformed: drop and stops the query with fail, quarantine
 // is not supported yet) and an optional aggregation, and write to a
@@ -99,8 +105,12 @@ type KafkaPlan struct {
 	// Source and Sink say which of them is Kafka.
 	Source, Sink bool
 	// Closer names the func() type whose OnTerminated closes the Kafka
-	// clients when the query ends.
+	// clients when the query ends ("" for a Group: it closes its own).
 	Closer string
+	// Group is set for a Kafka source with consumerGroup: New<P> returns
+	// a *kafkagroup.Group[Source, sink row] (runtime/kafkagroup), one
+	// process of the group, and the table is the only checkpoint.
+	Group bool
 	// SinkKey names the function appending a row's record key (the sink's
 	// key field, KeyField of Output), "" without a key.
 	SinkKey  string
@@ -192,6 +202,13 @@ func (b *builder) planRunnable(p *Plan) {
 	}
 	if ks, kk := pl.Source.Kafka, pl.Sink.Kafka; ks != nil || kk != nil {
 		k := &KafkaPlan{Source: ks != nil, Sink: kk != nil, Closer: lower + "Closer"}
+		if ks != nil && ks.ConsumerGroup != "" {
+			if pl.Sink.Kind != ir.SinkDelta || pl.Aggregation != nil {
+				b.diags.Add(ks.ConsumerGroupPos, "", "streamgen: internal error: a consumerGroup pipeline that is not stateless into Delta")
+				return
+			}
+			k.Group, k.Closer = true, ""
+		}
 		if ks != nil && (ks.Conn.TLS != nil || ks.Conn.SASL != nil) || kk != nil && (kk.Conn.TLS != nil || kk.Conn.SASL != nil) {
 			k.Secure = true
 		}
@@ -322,8 +339,6 @@ func unsupported(pl *ir.Pipeline) []string {
 		out = append(out, "a kafka source")
 	case pl.Source.Kind == ir.SourceKafka && pl.Source.Kafka.Format != "json":
 		out = append(out, fmt.Sprintf("the %s format of the kafka source", pl.Source.Kafka.Format))
-	case pl.Source.Kind == ir.SourceKafka && pl.Source.Kafka.ConsumerGroup != "":
-		out = append(out, "the kafka source's consumerGroup (scale-out)")
 	case pl.Source.Kind == ir.SourceKafka:
 	case pl.Source.Kind != ir.SourceFiles:
 		out = append(out, fmt.Sprintf("the %s source", pl.Source.Kind))

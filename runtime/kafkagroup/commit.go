@@ -450,7 +450,7 @@ func (g *Group[In, Out]) report(id int64, began, prevTrig time.Time, order []kaf
 		DurationMs:             map[string]int64{"addBatch": dur.Milliseconds(), "triggerExecution": dur.Milliseconds()},
 		StateOperators:         []stream.StateOperatorProgress{},
 		Sources: []stream.SourceProgress{{
-			Description:  fmt.Sprintf("KafkaGroup[%s: %s]", cfg.Group, strings.Join(cfg.Topics, ",")),
+			Description:  fmt.Sprintf("KafkaGroup[%s: %s]", cfg.Group, topicsDesc(cfg.Topics, cfg.TopicPattern)),
 			StartOffset:  sj,
 			EndOffset:    ej,
 			LatestOffset: ej,
@@ -474,4 +474,13 @@ func (g *Group[In, Out]) report(id int64, began, prevTrig time.Time, order []kaf
 			lp.OnProgress(p)
 		}
 	}
+}
+
+// topicsDesc names the topics in the source description: a,b or the
+// pattern.
+func topicsDesc(topics []string, pattern string) string {
+	if pattern != "" {
+		return "pattern " + pattern
+	}
+	return strings.Join(topics, ",")
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"strings"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/streamgen/streamgen/runtime/source/kafka"
 	"github.com/streamgen/streamgen/runtime/stream"
 	"github.com/streamgen/streamgen/runtime/streamimpl"
+	"github.com/streamgen/streamgen/runtime/trigger"
 )
 
 // Defaults of [Config].
@@ -48,8 +50,14 @@ type Config[In, Out any] struct {
 	// topics and offset options are set by the Group and must not be in
 	// Client.
 	Client []kgo.Opt
-	// Topics are the topics the group consumes (required).
+	// Topics are the topics the group consumes (required unless
+	// TopicPattern is set).
 	Topics []string
+	// TopicPattern, instead of Topics, is a regular expression (Go RE2
+	// syntax): the group consumes every topic whose whole name matches
+	// it, Kafka's internal topics excepted, including topics created
+	// while it runs (as the Kafka source's SubscribePattern).
+	TopicPattern string
 	// Group is the Kafka consumer group ID the processes share
 	// (required).
 	Group string
@@ -127,7 +135,14 @@ type Config[In, Out any] struct {
 func (c Config[In, Out]) withDefaults() (Config[In, Out], error) {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	if len(c.Topics) == 0 {
+	switch {
+	case c.TopicPattern != "" && len(c.Topics) > 0:
+		bad("both Topics and TopicPattern: set only one")
+	case c.TopicPattern != "":
+		if _, err := regexp.Compile(c.TopicPattern); err != nil {
+			bad("topic pattern %q: %v", c.TopicPattern, err)
+		}
+	case len(c.Topics) == 0:
 		bad("no topics")
 	}
 	for _, t := range c.Topics {
@@ -201,4 +216,43 @@ func (c Config[In, Out]) withDefaults() (Config[In, Out], error) {
 // kafka-delta-ingest convention).
 func AppID(query, topic string, partition int32) string {
 	return fmt.Sprintf("%s-%s-%d", query, topic, partition)
+}
+
+// MaxTriggerInterval is the longest processing-time trigger
+// [Config.ApplyTrigger] takes: a commit's MaxWait must stay well below
+// the group's rebalance timeout (60 s by default), since rebalances wait
+// for the batch in hand.
+const MaxTriggerInterval = 30 * time.Second
+
+// ApplyTrigger sets AvailableNow and MaxWait from a pipeline's trigger,
+// as a generated pipeline's -trigger flag gives it:
+//
+//   - default: run until Stop, each commit gathering records for up to
+//     MaxWait (unchanged);
+//   - available-now: AvailableNow (stop once the assigned partitions
+//     reach the end offsets they had at start);
+//   - an interval such as 10s: run until Stop, each commit gathering
+//     records for up to the interval (MaxWait), at most
+//     MaxTriggerInterval;
+//   - once: an error, since a group has no single batch to run: use
+//     available-now.
+func (c *Config[In, Out]) ApplyTrigger(t trigger.Trigger) error {
+	switch t.Kind() {
+	case trigger.KindDefault, "":
+	case trigger.KindAvailableNow:
+		c.AvailableNow = true
+	case trigger.KindProcessingTime:
+		d := t.Interval()
+		if d > MaxTriggerInterval {
+			return fmt.Errorf("kafkagroup: trigger %s: a consumer group's commit interval (MaxWait) must be at most %s, well below the rebalance timeout", t, MaxTriggerInterval)
+		}
+		if d > 0 {
+			c.MaxWait = d
+		}
+	case trigger.KindOnce:
+		return fmt.Errorf("kafkagroup: trigger once is not supported by a consumer group (each process owns a changing set of partitions): use available-now, which stops once they are read to the end offsets at start")
+	default:
+		return fmt.Errorf("kafkagroup: unknown trigger %s", t)
+	}
+	return nil
 }

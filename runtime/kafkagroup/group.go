@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"sync"
@@ -333,7 +334,6 @@ func (g *Group[In, Out]) newClient() (*kgo.Client, error) {
 	opts := slices.Clone(g.cfg.Client)
 	opts = append(opts,
 		kgo.ConsumerGroup(g.cfg.Group),
-		kgo.ConsumeTopics(g.cfg.Topics...),
 		kgo.DisableAutoCommit(),
 		kgo.BlockRebalanceOnPoll(),
 		kgo.AdjustFetchOffsetsFn(g.adjustOffsets),
@@ -344,6 +344,12 @@ func (g *Group[In, Out]) newClient() (*kgo.Client, error) {
 		// continue from the earliest offset left.
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 	)
+	if g.cfg.TopicPattern != "" {
+		// franz-go matches anywhere in a name and skips internal topics.
+		opts = append(opts, kgo.ConsumeTopics(wholeName(g.cfg.TopicPattern)), kgo.ConsumeRegex())
+	} else {
+		opts = append(opts, kgo.ConsumeTopics(g.cfg.Topics...))
+	}
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("kafkagroup: kafka client: %w", err)
@@ -425,7 +431,7 @@ func (g *Group[In, Out]) listEnds(ctx context.Context) (map[kafka.TopicPartition
 	var listed kadm.ListedOffsets
 	var err error
 	for attempt := 0; attempt < 10; attempt++ {
-		listed, err = g.admin.ListEndOffsets(ctx, g.cfg.Topics...)
+		listed, err = g.admin.ListEndOffsets(ctx, g.cfg.Topics...) // every topic with a TopicPattern
 		if err == nil {
 			err = listed.Error()
 		}
@@ -438,7 +444,14 @@ func (g *Group[In, Out]) listEnds(ctx context.Context) (map[kafka.TopicPartition
 		return nil, fmt.Errorf("kafkagroup: list end offsets of %q: %w", g.cfg.Topics, err)
 	}
 	ends := map[kafka.TopicPartition]int64{}
+	var re *regexp.Regexp
+	if g.cfg.TopicPattern != "" {
+		re = regexp.MustCompile(wholeName(g.cfg.TopicPattern)) // checked by New
+	}
 	listed.Each(func(o kadm.ListedOffset) {
+		if re != nil && !re.MatchString(o.Topic) {
+			return
+		}
 		ends[kafka.TopicPartition{Topic: o.Topic, Partition: o.Partition}] = o.Offset
 	})
 	return ends, nil
@@ -552,3 +565,6 @@ func fmtPartitions(m map[string][]int32) string {
 	}
 	return s
 }
+
+// wholeName anchors a topic pattern so that it matches whole names.
+func wholeName(pattern string) string { return `^(?:` + pattern + `)$` }

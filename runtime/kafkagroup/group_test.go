@@ -17,6 +17,7 @@ import (
 	"github.com/streamgen/streamgen/runtime/quarantine"
 	"github.com/streamgen/streamgen/runtime/source/kafka"
 	"github.com/streamgen/streamgen/runtime/storage"
+	"github.com/streamgen/streamgen/runtime/trigger"
 )
 
 // runAvailableNow runs a Group under AvailableNow to its end.
@@ -427,4 +428,57 @@ func TestAvailableNowMembers(t *testing.T) {
 	}
 	checkExactlyOnce(t, table, "ingest", p)
 	t.Logf("%d commits", commits)
+}
+
+// TestTopicPattern: a group with TopicPattern consumes every topic whose
+// whole name matches, and available-now reads them to their end.
+func TestTopicPattern(t *testing.T) {
+	ctx := context.Background()
+	c := newCluster(t)
+	c.createTopic("events-a", 2)
+	c.createTopic("events-b", 1)
+	c.createTopic("other-events-c", 1)
+	table, _ := localTable(t)
+	p := produced{}
+	c.produce(p, "events-a", 0, ids("a0", 0, 30)...)
+	c.produce(p, "events-a", 1, ids("a1", 0, 20)...)
+	c.produce(p, "events-b", 0, ids("b0", 0, 25)...)
+	c.produce(produced{}, "other-events-c", 0, ids("c0", 0, 5)...) // not matched
+	cfg := testConfig(c.brokers(), table, "", "gp")
+	cfg.Topics, cfg.TopicPattern = nil, "events-.*"
+	cfg.AvailableNow = true
+	g, err := New(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := g.AwaitTermination(wctx); err != nil {
+		t.Fatal(err)
+	}
+	checkExactlyOnce(t, table, "ingest", p)
+}
+
+// TestApplyTrigger: the pipeline triggers a group takes.
+func TestApplyTrigger(t *testing.T) {
+	var cfg Config[event, row]
+	if err := cfg.ApplyTrigger(trigger.AvailableNow()); err != nil || !cfg.AvailableNow {
+		t.Errorf("available-now: %v, AvailableNow %v", err, cfg.AvailableNow)
+	}
+	cfg = Config[event, row]{}
+	if err := cfg.ApplyTrigger(trigger.ProcessingTime(5 * time.Second)); err != nil || cfg.MaxWait != 5*time.Second || cfg.AvailableNow {
+		t.Errorf("5s: %v, %+v", err, cfg)
+	}
+	if err := cfg.ApplyTrigger(trigger.Default()); err != nil {
+		t.Errorf("default: %v", err)
+	}
+	if err := cfg.ApplyTrigger(trigger.Once()); err == nil {
+		t.Error("once: no error")
+	}
+	if err := cfg.ApplyTrigger(trigger.ProcessingTime(time.Minute)); err == nil {
+		t.Error("1m: no error")
+	}
 }
