@@ -153,21 +153,9 @@ func ExitCode(err error) int {
 // returns the query's error; a failure is also logged. Run may be called
 // once per Command.
 func (c *Command) Run(ctx context.Context, args []string, newQuery NewQuery) error {
-	if err := c.fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return fmt.Errorf("%w: %w", errUsage, err)
-	}
-	if c.fs.NArg() > 0 {
-		fmt.Fprintf(c.stderr, "%s: unexpected arguments: %q\n", c.name, c.fs.Args())
-		c.fs.Usage()
-		return fmt.Errorf("%w: unexpected arguments %q", errUsage, c.fs.Args())
-	}
-	bar, err := c.wantProgressBar()
-	if err != nil {
-		fmt.Fprintf(c.stderr, "%s: %v\n", c.name, err)
-		return fmt.Errorf("%w: %w", errUsage, err)
+	bar, help, err := c.parse(args)
+	if help || err != nil {
+		return err
 	}
 	logger := c.logger(bar)
 	err = c.run(ctx, logger, bar, newQuery)
@@ -175,6 +163,28 @@ func (c *Command) Run(ctx context.Context, args []string, newQuery NewQuery) err
 		logger.Error(c.name+" failed", "err", err)
 	}
 	return err
+}
+
+// parse parses args and decides whether to show the progress bar; help
+// is true when -h asked for the usage (already printed).
+func (c *Command) parse(args []string) (bar, help bool, err error) {
+	if err := c.fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return false, true, nil
+		}
+		return false, false, fmt.Errorf("%w: %w", errUsage, err)
+	}
+	if c.fs.NArg() > 0 {
+		fmt.Fprintf(c.stderr, "%s: unexpected arguments: %q\n", c.name, c.fs.Args())
+		c.fs.Usage()
+		return false, false, fmt.Errorf("%w: unexpected arguments %q", errUsage, c.fs.Args())
+	}
+	bar, err = c.wantProgressBar()
+	if err != nil {
+		fmt.Fprintf(c.stderr, "%s: %v\n", c.name, err)
+		return false, false, fmt.Errorf("%w: %w", errUsage, err)
+	}
+	return bar, false, nil
 }
 
 // run is Run after the flags.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -49,21 +48,9 @@ func (c *Command) MainRunner(newRunner NewRunner) {
 
 // RunRunner is Run for a Runner. A *stream.Query is run as Run runs it.
 func (c *Command) RunRunner(ctx context.Context, args []string, newRunner NewRunner) error {
-	if err := c.fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return fmt.Errorf("%w: %w", errUsage, err)
-	}
-	if c.fs.NArg() > 0 {
-		fmt.Fprintf(c.stderr, "%s: unexpected arguments: %q\n", c.name, c.fs.Args())
-		c.fs.Usage()
-		return fmt.Errorf("%w: unexpected arguments %q", errUsage, c.fs.Args())
-	}
-	bar, err := c.wantProgressBar()
-	if err != nil {
-		fmt.Fprintf(c.stderr, "%s: %v\n", c.name, err)
-		return fmt.Errorf("%w: %w", errUsage, err)
+	bar, help, err := c.parse(args)
+	if help || err != nil {
+		return err
 	}
 	logger := c.logger(bar)
 	var other Runner
