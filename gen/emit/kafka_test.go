@@ -9,6 +9,7 @@ import (
 
 	"github.com/dave/jennifer/jen"
 
+	"github.com/streamgen/streamgen/gen/internal/naming"
 	"github.com/streamgen/streamgen/gen/ir"
 	"github.com/streamgen/streamgen/gen/plan"
 )
@@ -58,6 +59,91 @@ func TestKafkaSinkKey(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The Kafka sink's headers function: each header's field as the key's
+// text, in the plan's (name) order, a pointer field's header only when it
+// is not nil, the values slices of one buffer (b[n:], n advanced after
+// each header but the last; the buffer itself for a single header).
+func TestKafkaSinkHeaders(t *testing.T) {
+	field := func(name string, kind plan.GoKind, pointer bool) *plan.Field {
+		return &plan.Field{IR: &ir.Field{Name: name}, GoName: naming.Pascal(name), Pointer: pointer, Type: &plan.Type{Kind: kind, Pointer: pointer}}
+	}
+	emitHeaders := func(t *testing.T, hs ...*plan.KafkaHeader) string {
+		t.Helper()
+		var fields []*plan.Field
+		for _, h := range hs {
+			fields = append(fields, h.Field)
+		}
+		r := &plan.Runnable{
+			New:    "NewP",
+			Output: &plan.Record{GoName: "Out", Fields: fields},
+			Kafka:  &plan.KafkaPlan{Sink: true, Closer: "pCloser", SinkHeaders: "pSinkHeaders", Headers: hs},
+		}
+		jf := jen.NewFile("p")
+		for _, c := range kafkaFuncs(r) {
+			jf.Add(c)
+			jf.Line()
+		}
+		src := fmt.Sprintf("%#v", jf)
+		if _, err := parser.ParseFile(token.NewFileSet(), "p.go", src, 0); err != nil {
+			t.Fatalf("%v\n%s", err, src)
+		}
+		if strings.Contains(src, "SinkKey") {
+			t.Errorf("a key function without a key:\n%s", src)
+		}
+		return src
+	}
+	inOrder := func(t *testing.T, src string, want ...string) {
+		t.Helper()
+		rest := strings.ReplaceAll(src, "\n// ", " ") // doc comments unwrapped
+		for _, w := range want {
+			i := strings.Index(rest, w)
+			if i < 0 {
+				t.Fatalf("missing %q (in this order) in:\n%s", w, src)
+			}
+			rest = rest[i+len(w):]
+		}
+	}
+
+	t.Run("every kind", func(t *testing.T) {
+		src := emitHeaders(t,
+			&plan.KafkaHeader{Name: "a-str", Field: field("s", plan.GoString, false)},
+			&plan.KafkaHeader{Name: "b-str", Field: field("ps", plan.GoString, true)},
+			&plan.KafkaHeader{Name: "c-enum", Field: field("e", plan.GoEnum, true)},
+			&plan.KafkaHeader{Name: "d-int32", Field: field("i", plan.GoInt32, false)},
+			&plan.KafkaHeader{Name: "e-int64", Field: field("l", plan.GoInt64, true)},
+			&plan.KafkaHeader{Name: "f-float", Field: field("f", plan.GoFloat64, false)},
+			&plan.KafkaHeader{Name: "g-bool", Field: field("b", plan.GoBool, true)},
+			&plan.KafkaHeader{Name: "h-time", Field: field("t", plan.GoTime, true)},
+			&plan.KafkaHeader{Name: "i-date", Field: field("d", plan.GoDate, false)},
+		)
+		inOrder(t, src,
+			"A header whose field is null is left out.",
+			"func pSinkHeaders(r *Out) []kafka.Header {",
+			"hs := make([]kafka.Header, 0, 9)", "var b []byte", "var n int",
+			"b = append(b, r.S...)", `hs = append(hs, kafka.Header{Key: "a-str", Value: b[n:]})`, "n = len(b)",
+			"if r.Ps != nil {", "b = append(b, *r.Ps...)", `{Key: "b-str", Value: b[n:]}`, "n = len(b)\n\t}",
+			"if r.E != nil {", "b = append(b, string(*r.E)...)", `{Key: "c-enum", Value: b[n:]}`,
+			"b = strconv.AppendInt(b, int64(r.I), 10)", `{Key: "d-int32", Value: b[n:]}`,
+			"if r.L != nil {", "b = strconv.AppendInt(b, int64(*r.L), 10)", `{Key: "e-int64", Value: b[n:]}`,
+			"b = strconv.AppendFloat(b, r.F, 'g', -1, 64)", `{Key: "f-float", Value: b[n:]}`,
+			"if r.B != nil {", "b = strconv.AppendBool(b, *r.B)", `{Key: "g-bool", Value: b[n:]}`,
+			"if r.T != nil {", "b = (*r.T).AppendFormat(b, time.RFC3339Nano)", `{Key: "h-time", Value: b[n:]}`,
+			"b = r.D.Time().AppendFormat(b, time.DateOnly)", `hs = append(hs, kafka.Header{Key: "i-date", Value: b[n:]})`+"\n\treturn hs\n}",
+		)
+		if got := strings.Count(src, "n = len(b)"); got != 8 {
+			t.Errorf("n advanced %d times, want 8 (after each header but the last):\n%s", got, src)
+		}
+	})
+	t.Run("one header", func(t *testing.T) {
+		src := emitHeaders(t, &plan.KafkaHeader{Name: "id", Field: field("id", plan.GoInt64, false)})
+		inOrder(t, src, "pSinkHeaders returns the Kafka record headers of r, in name order, each a field as text (as the key): id: the id field, the integer in decimal. The values share one buffer",
+			"hs := make([]kafka.Header, 0, 1)\n\tvar b []byte\n\tb = strconv.AppendInt(b, int64(r.ID), 10)\n\ths = append(hs, kafka.Header{Key: \"id\", Value: b})\n\treturn hs\n}")
+		if strings.Contains(src, "var n") || strings.Contains(src, "left out") {
+			t.Errorf("one non-null header: no offset, nothing left out:\n%s", src)
+		}
+	})
 }
 
 // The JSON options of the Kafka source are rendered sorted, as the

@@ -1623,12 +1623,24 @@ func kafkaTopicsDoc(ks *ir.KafkaSource) string {
 	return fmt.Sprintf("the partitions %s (or the topics cfg.Topics)", assignJSON(ks.Assign))
 }
 
-// keyDoc says how the Kafka sink keys its records, for doc comments.
+// keyDoc says how the Kafka sink keys its records and which headers
+// they carry, for doc comments.
 func keyDoc(r *plan.Runnable) string {
-	if r.Kafka == nil || r.Kafka.SinkKey == "" {
+	if r.Kafka == nil {
 		return " without a key"
 	}
-	return fmt.Sprintf(" keyed by their %s field (%s)", r.Kafka.KeyField.IR.Name, r.Kafka.SinkKey)
+	text := " without a key"
+	if r.Kafka.SinkKey != "" {
+		text = fmt.Sprintf(" keyed by their %s field (%s)", r.Kafka.KeyField.IR.Name, r.Kafka.SinkKey)
+	}
+	if r.Kafka.SinkHeaders != "" {
+		names := make([]string, len(r.Kafka.Headers))
+		for i, h := range r.Kafka.Headers {
+			names[i] = h.Name
+		}
+		text += fmt.Sprintf(", with the headers %s (%s)", joinAnd(names), r.Kafka.SinkHeaders)
+	}
+	return text
 }
 
 // kafkaTLS emits the TLS configuration of a Kafka endpoint into the
@@ -1810,6 +1822,9 @@ func kafkaSinkCode(r *plan.Runnable, pl *ir.Pipeline) []jen.Code {
 	if r.Kafka.SinkKey != "" {
 		conf[jen.Id("Key")] = jen.Id(r.Kafka.SinkKey)
 	}
+	if r.Kafka.SinkHeaders != "" {
+		conf[jen.Id("Headers")] = jen.Id(r.Kafka.SinkHeaders)
+	}
 	if kk.ExactlyOnce {
 		conf[jen.Id("ExactlyOnce")] = jen.True()
 	}
@@ -1820,7 +1835,7 @@ func kafkaSinkCode(r *plan.Runnable, pl *ir.Pipeline) []jen.Code {
 }
 
 // kafkaFuncs emits the Kafka helpers of a pipeline: the closer of its
-// clients and the sink's key function.
+// clients and the sink's key and headers functions.
 //
 //	// sensorReadingsCloser closes the pipeline's Kafka clients …
 //	type sensorReadingsCloser func()
@@ -1838,44 +1853,136 @@ func kafkaFuncs(r *plan.Runnable) []jen.Code {
 			Comment("// OnTerminated implements stream.ListenerTerminated: it calls f.").Line().
 			Func().Params(jen.Id("f").Id(k.Closer)).Id("OnTerminated").Params(jen.Qual(streamPath, "TerminatedEvent")).Block(jen.Id("f").Call()),
 	}
-	if k.SinkKey == "" {
-		return out
+	if k.SinkKey != "" {
+		out = append(out, sinkKeyFunc(r))
 	}
+	if k.SinkHeaders != "" {
+		out = append(out, sinkHeadersFunc(r))
+	}
+	return out
+}
+
+// sinkKeyFunc emits the Kafka sink's key function, the key field's text
+// (appendText):
+//
+//	// kafkaSinkSinkKey appends the Kafka record key of r to dst: …
+//	func kafkaSinkSinkKey(dst []byte, r *KafkaSinkRow) []byte {
+//		return append(dst, r.Device...)
+//	}
+func sinkKeyFunc(r *plan.Runnable) jen.Code {
+	k := r.Kafka
 	f := k.KeyField
-	v := jen.Id("r").Dot(f.GoName)
-	recv := v // the receiver of a method call
 	var body []jen.Code
 	if f.Pointer {
-		body = append(body, jen.If(v.Clone().Op("==").Nil()).Block(jen.Return(jen.Id("dst"))))
-		v = jen.Op("*").Add(v)
-		recv = jen.Parens(v.Clone())
+		body = append(body, jen.If(jen.Id("r").Dot(f.GoName).Op("==").Nil()).Block(jen.Return(jen.Id("dst"))))
 	}
-	var enc jen.Code
-	text := ""
-	switch f.Type.Kind {
-	case plan.GoString:
-		enc, text = jen.Append(jen.Id("dst"), v.Clone().Op("...")), "the string's bytes"
-	case plan.GoEnum:
-		enc, text = jen.Append(jen.Id("dst"), jen.String().Call(v.Clone()).Op("...")), "the enum value's bytes"
-	case plan.GoInt32, plan.GoInt64:
-		enc, text = jen.Qual(strconvPath, "AppendInt").Call(jen.Id("dst"), jen.Int64().Call(v.Clone()), jen.Lit(10)), "the integer in decimal"
-	case plan.GoFloat64:
-		enc, text = jen.Qual(strconvPath, "AppendFloat").Call(jen.Id("dst"), v.Clone(), jen.LitRune('g'), jen.Lit(-1), jen.Lit(64)), "the number's shortest decimal form (strconv 'g')"
-	case plan.GoBool:
-		enc, text = jen.Qual(strconvPath, "AppendBool").Call(jen.Id("dst"), v.Clone()), "true or false"
-	case plan.GoTime:
-		enc, text = recv.Clone().Dot("AppendFormat").Call(jen.Id("dst"), jen.Qual(timePath, "RFC3339Nano")), "the time in RFC 3339 (UTC)"
-	case plan.GoDate:
-		enc, text = recv.Clone().Dot("Time").Call().Dot("AppendFormat").Call(jen.Id("dst"), jen.Qual(timePath, "DateOnly")), "the date as YYYY-MM-DD"
-	}
+	enc, text := appendText(f, "dst")
 	body = append(body, jen.Return(enc))
 	null := ""
 	if f.Pointer {
 		null = " A null field gives an empty key (the sink never writes null keys)."
 	}
-	out = append(out, jen.Add(doc(wrap(fmt.Sprintf("%s appends the Kafka record key of r to dst: its %s field as text, %s.%s", k.SinkKey, f.IR.Name, text, null)))).Line().
-		Func().Id(k.SinkKey).Params(jen.Id("dst").Index().Byte(), jen.Id("r").Op("*").Add(outputType(r))).Index().Byte().Block(body...))
-	return out
+	return jen.Add(doc(wrap(fmt.Sprintf("%s appends the Kafka record key of r to dst: its %s field as text, %s.%s", k.SinkKey, f.IR.Name, text, null)))).Line().
+		Func().Id(k.SinkKey).Params(jen.Id("dst").Index().Byte(), jen.Id("r").Op("*").Add(outputType(r))).Index().Byte().Block(body...)
+}
+
+// sinkHeadersFunc emits the Kafka sink's headers function: each header's
+// field as text (appendText, as the key), in name order, a header whose
+// field is null left out, the values appended to one buffer (the sink
+// copies them):
+//
+//	func kafkaSinkSinkHeaders(r *KafkaSinkRow) []kafkasink.Header {
+//		hs := make([]kafkasink.Header, 0, 2)
+//		var b []byte
+//		var n int
+//		if r.Site != nil {
+//			b = append(b, *r.Site...)
+//			hs = append(hs, kafkasink.Header{Key: "site", Value: b[n:]})
+//			n = len(b)
+//		}
+//		b = append(b, string(r.Status)...)
+//		hs = append(hs, kafkasink.Header{Key: "status", Value: b[n:]})
+//		return hs
+//	}
+//
+// A value b[n:] keeps its length when later headers grow b.
+func sinkHeadersFunc(r *plan.Runnable) jen.Code {
+	k := r.Kafka
+	hs := k.Headers
+	body := []jen.Code{
+		jen.Id("hs").Op(":=").Make(jen.Index().Qual(kafkasinkPath, "Header"), jen.Lit(0), jen.Lit(len(hs))),
+		jen.Var().Id("b").Index().Byte(),
+	}
+	if len(hs) > 1 {
+		body = append(body, jen.Var().Id("n").Int())
+	}
+	var docs []string
+	nullable := false
+	for i, h := range hs {
+		f := h.Field
+		enc, text := appendText(f, "b")
+		docs = append(docs, fmt.Sprintf("%s: the %s field, %s", h.Name, f.IR.Name, text))
+		value := jen.Id("b")
+		if len(hs) > 1 {
+			value = jen.Id("b").Index(jen.Id("n"), jen.Empty())
+		}
+		stmts := []jen.Code{
+			jen.Id("b").Op("=").Add(enc),
+			jen.Id("hs").Op("=").Append(jen.Id("hs"), jen.Qual(kafkasinkPath, "Header").Values(
+				jen.Id("Key").Op(":").Lit(h.Name), jen.Id("Value").Op(":").Add(value),
+			)),
+		}
+		if i < len(hs)-1 {
+			stmts = append(stmts, jen.Id("n").Op("=").Len(jen.Id("b")))
+		}
+		if f.Pointer {
+			nullable = true
+			body = append(body, jen.If(jen.Id("r").Dot(f.GoName).Op("!=").Nil()).Block(stmts...))
+		} else {
+			body = append(body, stmts...)
+		}
+	}
+	body = append(body, jen.Return(jen.Id("hs")))
+	text := fmt.Sprintf("%s returns the Kafka record headers of r, in name order, each a field as text (as the key): %s.", k.SinkHeaders, strings.Join(docs, "; "))
+	if nullable {
+		text += " A header whose field is null is left out."
+	}
+	text += " The values share one buffer, which the sink copies."
+	return jen.Add(doc(wrap(text))).Line().
+		Func().Id(k.SinkHeaders).Params(jen.Id("r").Op("*").Add(outputType(r))).Index().Qual(kafkasinkPath, "Header").Block(body...)
+}
+
+// appendText returns the expression appending the text of r's field f
+// to the []byte variable dst, and says what the text is: a string or
+// enum as its bytes, an integer in decimal, a number in its shortest form
+// (strconv 'g'), a boolean true or false, a timestamp in RFC 3339, a date
+// as YYYY-MM-DD. A pointer field is dereferenced: the caller checks it
+// is not nil. The Kafka sink's key and headers are this text.
+func appendText(f *plan.Field, dst string) (jen.Code, string) {
+	v := jen.Id("r").Dot(f.GoName)
+	recv := v // the receiver of a method call
+	if f.Pointer {
+		v = jen.Op("*").Add(v)
+		recv = jen.Parens(v.Clone())
+	}
+	d := jen.Id(dst)
+	switch f.Type.Kind {
+	case plan.GoString:
+		return jen.Append(d, v.Clone().Op("...")), "the string's bytes"
+	case plan.GoEnum:
+		return jen.Append(d, jen.String().Call(v.Clone()).Op("...")), "the enum value's bytes"
+	case plan.GoInt32, plan.GoInt64:
+		return jen.Qual(strconvPath, "AppendInt").Call(d, jen.Int64().Call(v.Clone()), jen.Lit(10)), "the integer in decimal"
+	case plan.GoFloat64:
+		return jen.Qual(strconvPath, "AppendFloat").Call(d, v.Clone(), jen.LitRune('g'), jen.Lit(-1), jen.Lit(64)), "the number's shortest decimal form (strconv 'g')"
+	case plan.GoBool:
+		return jen.Qual(strconvPath, "AppendBool").Call(d, v.Clone()), "true or false"
+	case plan.GoTime:
+		return recv.Clone().Dot("AppendFormat").Call(d, jen.Qual(timePath, "RFC3339Nano")), "the time in RFC 3339 (UTC)"
+	case plan.GoDate:
+		return recv.Clone().Dot("Time").Call().Dot("AppendFormat").Call(d, jen.Qual(timePath, "DateOnly")), "the date as YYYY-MM-DD"
+	}
+	panic(fmt.Sprintf("emit: kafka key or header field %s of kind %s has no text", f.GoName, f.Type.Kind))
 }
 
 // rawString emits s as a raw string literal when it can be one (JSON

@@ -502,11 +502,24 @@ type ConsoleSink struct {
 
 // KafkaSink holds a Kafka sink's options.
 type KafkaSink struct {
-	BootstrapServers []string  `json:"bootstrapServers"`
-	Topic            string    `json:"topic"`
-	Key              string    `json:"key,omitempty"`
-	ExactlyOnce      bool      `json:"exactlyOnce,omitempty"`
-	Conn             KafkaConn `json:"conn"`
+	BootstrapServers []string `json:"bootstrapServers"`
+	Topic            string   `json:"topic"`
+	Key              string   `json:"key,omitempty"`
+	// Headers are the record headers, sorted by name: each a field of
+	// the output record (a scalar, timestamp, date or enum) whose text
+	// is the header's value.
+	Headers     []KafkaHeader `json:"headers,omitempty"`
+	ExactlyOnce bool          `json:"exactlyOnce,omitempty"`
+	Conn        KafkaConn     `json:"conn"`
+}
+
+// KafkaHeader is one record header of a Kafka sink: Name's value is the
+// text of the output record's Field; Pos is the position of the field
+// name in the spec.
+type KafkaHeader struct {
+	Name  string   `json:"name"`
+	Field string   `json:"field"`
+	Pos   diag.Pos `json:"pos"`
 }
 
 // ForeachBatchSink calls Func(ctx, batchID, rows []Func.Arg) error.

@@ -3,6 +3,7 @@ package ir
 import (
 	"fmt"
 	"go/types"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -875,6 +876,7 @@ func (b *pipelineBuilder) sink(s *spec.Sink) *Sink {
 		if ks.Key != "" {
 			b.field(path+".key", ks.Key, b.rows)
 		}
+		sk.Kafka.Headers = b.kafkaHeaders(path+".headers", ks.Headers)
 	case s.ForeachBatch != nil && sk.Kind == SinkForeachBatch:
 		opts = s.ForeachBatch.SinkOptions
 		sk.Foreach = &ForeachBatchSink{}
@@ -890,6 +892,40 @@ func (b *pipelineBuilder) sink(s *spec.Sink) *Sink {
 		sk.OutputMode = Append
 	}
 	return sk
+}
+
+// kafkaHeaders checks a Kafka sink's headers (name → field of the
+// output record) and returns them sorted by name. Each problem is
+// reported at the header: an empty name at its key, an unknown field or
+// one that has no text (a list or a record) at its value.
+func (b *pipelineBuilder) kafkaHeaders(path string, headers map[string]string) []KafkaHeader {
+	names := slices.Sorted(maps.Keys(headers))
+	out := make([]KafkaHeader, 0, len(names))
+	for _, name := range names {
+		hp := path + "." + name
+		if name == "" {
+			b.keyErrorf(hp, "a header name cannot be empty")
+			continue
+		}
+		if b.f.HasError(hp) {
+			continue // not a field name: the loader said so
+		}
+		col := headers[name]
+		f := b.field(hp, col, b.rows)
+		if f == nil {
+			continue
+		}
+		switch f.Type.(type) {
+		case *List, *Ref:
+			b.errorf(hp, "header %q: field %q has type %s; a header value must be a string, number, boolean, timestamp, date or enum field", name, col, f.Type)
+			continue
+		}
+		out = append(out, KafkaHeader{Name: name, Field: col, Pos: b.pos(hp)})
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
 
 func (b *pipelineBuilder) trigger(t *spec.Trigger) Trigger {

@@ -249,3 +249,45 @@ func TestAggregateNullability(t *testing.T) {
 		t.Errorf("nullable result fields (-want +got):\n%s", diff)
 	}
 }
+
+// Kafka sink headers: sorted by name whatever the spec's order, each at
+// its field name; an unknown field, a list and an empty name are errors
+// at the header (the value, or the key for the name).
+func TestKafkaSinkHeaders(t *testing.T) {
+	const spec = `name: out
+source:
+  files: {path: in, schema: ../schemas/event.json}
+sink:
+  kafka:
+    bootstrapServers: [localhost:9092]
+    topic: out
+    headers:
+      when: time
+      action: action
+      temp: temperature
+checkpoint: cp
+`
+	got, diags := build(t, spec)
+	if len(diags) > 0 {
+		t.Fatal(diags)
+	}
+	p := func(l, c int) diag.Pos { return diag.Pos{File: "p.yaml", Line: l, Col: c} }
+	want := []KafkaHeader{{"action", "action", p(10, 15)}, {"temp", "temperature", p(11, 13)}, {"when", "time", p(9, 13)}}
+	if diff := cmp.Diff(want, got.Sink.Kafka.Headers); diff != "" {
+		t.Errorf("headers (-want +got):\n%s", diff)
+	}
+
+	_, diags = build(t, strings.Replace(spec, "      temp: temperature\n", "      temp: temp\n      tags: tags\n      \"\": action\n", 1))
+	wantDiags := []string{
+		`p.yaml:11:13: sink.kafka.headers.temp: unknown field "temp" in record Event`,
+		`p.yaml:12:13: sink.kafka.headers.tags: header "tags": field "tags" has type list<string>; a header value must be a string, number, boolean, timestamp, date or enum field`,
+		`p.yaml:13:7: sink.kafka.headers.: a header name cannot be empty`,
+	}
+	var gotDiags []string
+	for _, d := range diags {
+		gotDiags = append(gotDiags, d.Pos.String()+": "+d.Path+": "+d.Msg)
+	}
+	if diff := cmp.Diff(wantDiags, gotDiags); diff != "" {
+		t.Errorf("diagnostics (-want +got):\n%s", diff)
+	}
+}

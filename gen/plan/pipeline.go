@@ -3,6 +3,7 @@ package plan
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -115,10 +116,21 @@ type KafkaPlan struct {
 	// key field, KeyField of Output), "" without a key.
 	SinkKey  string
 	KeyField *Field
+	// SinkHeaders names the function returning a row's record headers
+	// (Headers, in name order), "" without headers.
+	SinkHeaders string
+	Headers     []*KafkaHeader
 	// Secure is true when the spec gives a Kafka endpoint TLS or SASL
 	// settings: the config then has KafkaPlaintext, which drops them for
 	// the embedded cluster.
 	Secure bool
+}
+
+// KafkaHeader is one record header of the Kafka sink: Name's value is
+// the text of Field of the output record (encoded as the key is).
+type KafkaHeader struct {
+	Name  string
+	Field *Field
 }
 
 // RunStep is one where, select or map step of a runnable pipeline.
@@ -218,20 +230,31 @@ func (b *builder) planRunnable(p *Plan) {
 				b.diags.Add(pl.Sink.Pos, "", "streamgen: internal error: kafka sink key %q is not a field of %s", kk.Key, r.Output.GoName)
 				return
 			}
-			switch f.Type.Kind {
-			case GoString, GoEnum, GoInt32, GoInt64, GoFloat64, GoBool, GoTime, GoDate:
-			default:
+			if !textKind(f.Type.Kind) {
 				b.diags.Add(pl.Sink.Pos, "", "kafka sink key %q has type %s; a record key must be a string, number, boolean, timestamp, date or enum field", kk.Key, f.IR.Type)
 				return
 			}
 			k.SinkKey, k.KeyField = lower+"SinkKey", f
+		}
+		if kk != nil && len(kk.Headers) > 0 {
+			for _, h := range kk.Headers {
+				f := fieldByName(r.Output, h.Field)
+				if f == nil || !textKind(f.Type.Kind) {
+					b.diags.Add(h.Pos, "", "streamgen: internal error: kafka sink header %q: field %q is not a text field of %s", h.Name, h.Field, r.Output.GoName)
+					return
+				}
+				k.Headers = append(k.Headers, &KafkaHeader{Name: h.Name, Field: f})
+			}
+			// ir sorts them; a hand-made IR may not.
+			slices.SortStableFunc(k.Headers, func(a, b *KafkaHeader) int { return strings.Compare(a.Name, b.Name) })
+			k.SinkHeaders = lower + "SinkHeaders"
 		}
 		r.Kafka = k
 	}
 	o := owner{what: "the pipeline " + pl.Name, pos: pl.Pos}
 	var kafkaNames []string
 	if r.Kafka != nil {
-		kafkaNames = []string{r.Kafka.Closer, r.Kafka.SinkKey}
+		kafkaNames = []string{r.Kafka.Closer, r.Kafka.SinkKey, r.Kafka.SinkHeaders}
 	}
 	for _, name := range append([]string{r.Config, r.DefaultConfig, r.New, r.Row, r.ForeachBatch, r.SinkRow, r.PartitionValues}, kafkaNames...) {
 		if name != "" {
@@ -401,6 +424,17 @@ func unsupported(pl *ir.Pipeline) []string {
 		out = append(out, fmt.Sprintf("the %s sink", pl.Sink.Kind))
 	}
 	return out
+}
+
+// textKind reports whether a field of kind k can be a Kafka record key or
+// header value: it has a text form (string, enum, number, boolean,
+// timestamp, date).
+func textKind(k GoKind) bool {
+	switch k {
+	case GoString, GoEnum, GoInt32, GoInt64, GoFloat64, GoBool, GoTime, GoDate:
+		return true
+	}
+	return false
 }
 
 // ResultConvertible reports whether a map step can convert a result

@@ -196,3 +196,39 @@ func TestUnsupported(t *testing.T) {
 		})
 	}
 }
+
+// Kafka sink headers: the headers function is named and the headers
+// planned in name order (even from an unsorted hand-made IR), each with
+// its output field; a header field without text is an internal error
+// (ir refuses it first).
+func TestRunnableKafkaHeaders(t *testing.T) {
+	kafka := func(headers ...ir.KafkaHeader) func(*ir.Pipeline) {
+		return func(pl *ir.Pipeline) {
+			pl.Sink.Kind, pl.Sink.Delta = ir.SinkKafka, nil
+			pl.Sink.Kafka = &ir.KafkaSink{BootstrapServers: []string{"b:9092"}, Topic: "out", Headers: headers}
+			pl.Steps, pl.Records, pl.Output = pl.Steps[:1], nil, pl.Source.Record
+			pl.Output.Fields = append(pl.Output.Fields, &ir.Field{Name: "tags", Type: &ir.List{Elem: &ir.Scalar{Kind: ir.String}}})
+		}
+	}
+	p, diags := Build(statelessProgram(kafka(ir.KafkaHeader{Name: "when", Field: "day"}, ir.KafkaHeader{Name: "dev", Field: "device"}, ir.KafkaHeader{Name: "state", Field: "status"})),
+		Config{PkgPath: "example.com/m/readings", Decoders: true})
+	if diags.Len() > 0 {
+		t.Fatal(diags)
+	}
+	k := p.Runnable.Kafka
+	var got []string
+	for _, h := range k.Headers {
+		got = append(got, h.Name+"="+h.Field.GoName)
+	}
+	if diff := cmp.Diff([]string{"dev=Device", "state=Status", "when=Day"}, got); diff != "" || k.SinkHeaders != "readingsSinkHeaders" || k.SinkKey != "" {
+		t.Errorf("headers function %q, key %q, headers (-want +got):\n%s", k.SinkHeaders, k.SinkKey, diff)
+	}
+	p, _ = Build(statelessProgram(kafka()), Config{PkgPath: "example.com/m/readings", Decoders: true})
+	if k := p.Runnable.Kafka; k.SinkHeaders != "" || k.Headers != nil {
+		t.Errorf("Kafka plan without headers %+v", k)
+	}
+	_, diags = Build(statelessProgram(kafka(ir.KafkaHeader{Name: "t", Field: "tags"})), Config{PkgPath: "example.com/m/readings", Decoders: true})
+	if diags.Len() != 1 || !strings.Contains(diags.Error(), `internal error: kafka sink header "t": field "tags" is not a text field`) {
+		t.Errorf("list header: %v", diags)
+	}
+}

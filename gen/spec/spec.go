@@ -409,6 +409,12 @@ type KafkaSink struct {
 	// Key is the field whose value becomes the record key (default: no
 	// key).
 	Key string `json:"key,omitempty"`
+	// Headers are the record headers: header name → the field whose
+	// value, as text (encoded as the key is), becomes the header's value
+	// ({device: device_id, source: site}). Headers are written in name
+	// order; a header whose field is null is left out of that record.
+	// Lists and records cannot be header values.
+	Headers map[string]string `json:"headers,omitempty"`
 	// ExactlyOnce writes each batch in a Kafka transaction keyed by the
 	// batch id; otherwise delivery is at least once (idempotent producer).
 	ExactlyOnce bool `json:"exactlyOnce,omitempty"`

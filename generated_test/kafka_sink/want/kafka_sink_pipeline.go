@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/streamgen/streamgen/runtime/kafkaconn"
@@ -30,7 +31,8 @@ type KafkaSinkConfig struct {
 	// host:port.
 	SinkBootstrapServers []string
 	// SinkTopic is the Kafka topic the rows are written to, as JSON values keyed
-	// by their device field (kafkaSinkSinkKey).
+	// by their device field (kafkaSinkSinkKey), with the headers celsius,
+	// measured-at, source and status (kafkaSinkSinkHeaders).
 	SinkTopic string
 	// CheckpointPath is the query's checkpoint directory; empty means a new
 	// temporary directory (the query then starts afresh).
@@ -63,7 +65,8 @@ func DefaultKafkaSinkConfig() KafkaSinkConfig {
 // NewKafkaSink returns the kafka_sink query, not started: the files of
 // cfg.SourcePath decoded as Reading, through the spec's steps (kafkaSinkRow),
 // written as KafkaSinkRow JSON values keyed by their device field
-// (kafkaSinkSinkKey) to the Kafka topic cfg.SinkTopic at
+// (kafkaSinkSinkKey), with the headers celsius, measured-at, source and status
+// (kafkaSinkSinkHeaders) to the Kafka topic cfg.SinkTopic at
 // cfg.SinkBootstrapServers, one transaction per batch (exactly once for
 // read_committed consumers). Malformed lines are appended to the quarantine
 // Delta table at cfg.QuarantinePath. Start runs the query; Stop ends it after
@@ -105,6 +108,7 @@ func NewKafkaSink(ctx context.Context, cfg KafkaSinkConfig) (*stream.Query, erro
 	sink, err := kafkasink.New[KafkaSinkRow](ctx, kafkasink.Config[KafkaSinkRow]{
 		Conn:        sinkConn,
 		ExactlyOnce: true,
+		Headers:     kafkaSinkSinkHeaders,
 		Key:         kafkaSinkSinkKey,
 		Logger:      logger,
 		Topic:       cfg.SinkTopic,
@@ -176,7 +180,7 @@ func kafkaSinkRow(r *Reading) (KafkaSinkRow, bool) {
 }
 
 // kafkaSinkStep0 is the where step `temp != nil && *temp >= 30`
-// (generated_test/kafka_sink/streamgen.yaml:7:12).
+// (generated_test/kafka_sink/streamgen.yaml:8:12).
 func kafkaSinkStep0(r *Reading) bool {
 	return kafkaSinkStep0Cond(r.Temp)
 }
@@ -187,7 +191,7 @@ func kafkaSinkStep0Cond(temp *float64) bool {
 }
 
 // kafkaSinkStep1 is the select step of
-// generated_test/kafka_sink/streamgen.yaml:9:7: it makes the KafkaSinkRow of
+// generated_test/kafka_sink/streamgen.yaml:10:7: it makes the KafkaSinkRow of
 // r.
 func kafkaSinkStep1(r *Reading) KafkaSinkRow {
 	return KafkaSinkRow{
@@ -196,6 +200,7 @@ func kafkaSinkStep1(r *Reading) KafkaSinkRow {
 		Celsius:    r.Temp,
 		Fahrenheit: kafkaSinkStep1Fahrenheit(r.Temp),
 		At:         r.At,
+		Site:       r.Site,
 	}
 }
 
@@ -218,6 +223,34 @@ func (f kafkaSinkCloser) OnTerminated(stream.TerminatedEvent) {
 // as text, the string's bytes.
 func kafkaSinkSinkKey(dst []byte, r *KafkaSinkRow) []byte {
 	return append(dst, r.Device...)
+}
+
+// kafkaSinkSinkHeaders returns the Kafka record headers of r, in name order,
+// each a field as text (as the key): celsius: the celsius field, the number's
+// shortest decimal form (strconv 'g'); measured-at: the at field, the time in
+// RFC 3339 (UTC); source: the site field, the string's bytes; status: the
+// status field, the enum value's bytes. A header whose field is null is left
+// out. The values share one buffer, which the sink copies.
+func kafkaSinkSinkHeaders(r *KafkaSinkRow) []kafkasink.Header {
+	hs := make([]kafkasink.Header, 0, 4)
+	var b []byte
+	var n int
+	if r.Celsius != nil {
+		b = strconv.AppendFloat(b, *r.Celsius, 'g', -1, 64)
+		hs = append(hs, kafkasink.Header{Key: "celsius", Value: b[n:]})
+		n = len(b)
+	}
+	b = r.At.AppendFormat(b, time.RFC3339Nano)
+	hs = append(hs, kafkasink.Header{Key: "measured-at", Value: b[n:]})
+	n = len(b)
+	if r.Site != nil {
+		b = append(b, *r.Site...)
+		hs = append(hs, kafkasink.Header{Key: "source", Value: b[n:]})
+		n = len(b)
+	}
+	b = append(b, string(r.Status)...)
+	hs = append(hs, kafkasink.Header{Key: "status", Value: b[n:]})
+	return hs
 }
 
 // sinkChunkRows is how many rows the runner hands the Kafka sink at a time: the

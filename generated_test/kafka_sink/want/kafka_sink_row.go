@@ -21,6 +21,8 @@ type KafkaSinkRow struct {
 	Fahrenheit float64 `json:"fahrenheit" parquet:"fahrenheit"`
 	// When it was measured.
 	At time.Time `json:"at" parquet:"at,timestamp(microsecond)"`
+	// Where the device is installed, when known.
+	Site *string `json:"site,omitempty" parquet:"site,optional"`
 }
 
 // KafkaSinkRowDeltaSchema returns the Delta table schema of KafkaSinkRow: one
@@ -32,6 +34,7 @@ func KafkaSinkRowDeltaSchema() *delta.StructType {
 		{Name: "celsius", Type: delta.Double, Nullable: true},
 		{Name: "fahrenheit", Type: delta.Double},
 		{Name: "at", Type: delta.Timestamp},
+		{Name: "site", Type: delta.String, Nullable: true},
 	}}
 }
 
@@ -39,4 +42,4 @@ func KafkaSinkRowDeltaSchema() *delta.StructType {
 // field names, types and required and nullable flags. It changes exactly when
 // the records change shape, so a checkpoint or table can be checked against
 // the code reading it.
-const kafkaSinkRowSchemaFingerprint = "sha256:de8235a85e9b9eb6016d32c103685b7bb7183b97b8834f6f5a617245db2354a6"
+const kafkaSinkRowSchemaFingerprint = "sha256:e57a15532b2b1257e15f7fccacf2a965b99df627f3075bf800fd9fdd54407710"

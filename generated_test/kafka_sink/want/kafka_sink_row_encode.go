@@ -29,5 +29,9 @@ func appendKafkaSinkRowJSON(dst []byte, r *KafkaSinkRow) []byte {
 	dst = streamimpl.AppendJSONFloat64(dst, r.Fahrenheit)
 	dst = append(dst, `,"at":`...)
 	dst = streamimpl.AppendJSONTime(dst, r.At)
+	if r.Site != nil {
+		dst = append(dst, `,"site":`...)
+		dst = streamimpl.AppendJSONString(dst, *r.Site)
+	}
 	return append(dst, '}')
 }

@@ -29,25 +29,43 @@ type hot struct {
 	Celsius    *float64  `json:"celsius"`
 	Fahrenheit float64   `json:"fahrenheit"`
 	At         time.Time `json:"at"`
+	Site       *string   `json:"site"`
 }
 
-// message is a record read back: its key and decoded value.
+// message is a whole record read back: its key, decoded value and
+// headers, in the order the record holds them.
 type message struct {
-	Key   string
-	Value hot
+	Key     string
+	Value   hot
+	Headers []header
 }
 
-func msg(dev, status string, c float64, at string) message {
+// header is a record header, its value as a string.
+type header struct{ Key, Value string }
+
+// msg is the record of a hot reading: keyed by device; headers celsius,
+// measured-at, source (the site, left out when site is nil) and status,
+// in name order, their values written out here as the sink should write
+// them.
+func msg(dev, status string, c float64, cText, at string, site *string) message {
 	t, err := time.Parse(time.RFC3339, at)
 	if err != nil {
 		panic(err)
 	}
-	return message{Key: dev, Value: hot{Device: dev, Status: status, Celsius: &c, Fahrenheit: c*9/5 + 32, At: t}}
+	hs := []header{{"celsius", cText}, {"measured-at", at}}
+	if site != nil {
+		hs = append(hs, header{"source", *site})
+	}
+	hs = append(hs, header{"status", status})
+	return message{Key: dev, Value: hot{Device: dev, Status: status, Celsius: &c, Fahrenheit: c*9/5 + 32, At: t, Site: site}, Headers: hs}
 }
+
+func ptr[T any](v T) *T { return &v }
 
 // NewKafkaSink with the available-now trigger over two files (one batch
 // each): the read_committed records of the topic are exactly the hot
-// readings (temp ≥ 30) as JSON values keyed by device; a batch run again
+// readings (temp ≥ 30) as JSON values keyed by device, with their headers
+// (whole records compared: key, value, headers in order); a batch run again
 // (its commit removed from the checkpoint, as after a crash before the
 // commit) writes nothing twice; a restart writes only the new file's
 // rows.
@@ -69,21 +87,21 @@ func TestPipelineKafkaSink(t *testing.T) {
 	cfg.Trigger = trigger.AvailableNow()
 	cfg.Logger = logger
 
-	writeFile(t, cfg.SourcePath, "a.jsonl", `{"device":"d1","status":"ok","temp":31.5,"at":"2026-01-02T03:04:05Z"}
-{"device":"d2","status":"warn","temp":12,"at":"2026-01-02T03:04:06Z"}
+	writeFile(t, cfg.SourcePath, "a.jsonl", `{"device":"d1","status":"ok","temp":31.5,"at":"2026-01-02T03:04:05Z","site":"roof"}
+{"device":"d2","status":"warn","temp":12,"at":"2026-01-02T03:04:06Z","site":"cellar"}
 {"device":"d3","status":"fail","temp":null,"at":"2026-01-02T03:04:07Z"}
 {"device":"d4","status":"ok","temp":30,"at":"2026-01-02T03:04:08Z"}
 `)
-	writeFile(t, cfg.SourcePath, "b.jsonl", `{"device":"d1","status":"warn","temp":45.25,"at":"2026-01-02T04:00:00.5Z"}
+	writeFile(t, cfg.SourcePath, "b.jsonl", `{"device":"d1","status":"warn","temp":45.25,"at":"2026-01-02T04:00:00.5Z","site":""}
 not json
-{"device":"d\"q\u00e9","status":"ok","temp":100,"at":"2026-01-02T04:00:01Z"}
+{"device":"d\"q\u00e9","status":"ok","temp":1e2,"at":"2026-01-02T04:00:01+02:00","site":"h\u00e4lle \"7\""}
 `)
 	runQuery(t, cfg)
 	want := []message{
-		msg("d1", "ok", 31.5, "2026-01-02T03:04:05Z"),
-		msg("d4", "ok", 30, "2026-01-02T03:04:08Z"),
-		msg("d1", "warn", 45.25, "2026-01-02T04:00:00.5Z"),
-		msg("d\"qé", "ok", 100, "2026-01-02T04:00:01Z"),
+		msg("d1", "ok", 31.5, "31.5", "2026-01-02T03:04:05Z", ptr("roof")),
+		msg("d4", "ok", 30, "30", "2026-01-02T03:04:08Z", nil),
+		msg("d1", "warn", 45.25, "45.25", "2026-01-02T04:00:00.5Z", ptr("")),
+		msg("d\"qé", "ok", 100, "100", "2026-01-02T02:00:01Z", ptr(`hälle "7"`)),
 	}
 	sortMessages(want)
 	if diff := cmp.Diff(want, readTopic(t, ctx, cluster.Addrs())); diff != "" {
@@ -105,9 +123,9 @@ not json
 	}
 
 	// A restart writes only the new file's rows.
-	writeFile(t, cfg.SourcePath, "c.jsonl", `{"device":"d5","status":"ok","temp":33,"at":"2026-01-03T00:00:00Z"}`+"\n")
+	writeFile(t, cfg.SourcePath, "c.jsonl", `{"device":"d5","status":"warn","temp":33.000001,"at":"2026-01-03T00:00:00.123456789Z","site":"yard"}`+"\n")
 	runQuery(t, cfg)
-	want = append(want, msg("d5", "ok", 33, "2026-01-03T00:00:00Z"))
+	want = append(want, msg("d5", "warn", 33.000001, "33.000001", "2026-01-03T00:00:00.123456789Z", ptr("yard")))
 	sortMessages(want)
 	if diff := cmp.Diff(want, readTopic(t, ctx, cluster.Addrs())); diff != "" {
 		t.Errorf("after a restart, topic records (-want +got):\n%s", diff)
@@ -156,6 +174,31 @@ func TestSinkKey(t *testing.T) {
 	}
 }
 
+// The headers are the fields' text in name order, a null field's header
+// left out; each value is its own bytes although they share a buffer.
+func TestSinkHeaders(t *testing.T) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 600, time.UTC)
+	for _, tc := range []struct {
+		row  KafkaSinkRow
+		want []header
+	}{
+		{KafkaSinkRow{Device: "d", Status: ReadingStatusWarn, Celsius: ptr(-0.5), At: at, Site: ptr("roof")},
+			[]header{{"celsius", "-0.5"}, {"measured-at", "2026-01-02T03:04:05.0000006Z"}, {"source", "roof"}, {"status", "warn"}}},
+		{KafkaSinkRow{Status: ReadingStatusFail, Celsius: ptr(1e21), At: at, Site: ptr("")},
+			[]header{{"celsius", "1e+21"}, {"measured-at", "2026-01-02T03:04:05.0000006Z"}, {"source", ""}, {"status", "fail"}}},
+		{KafkaSinkRow{Status: ReadingStatusOk, At: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)},
+			[]header{{"measured-at", "2026-01-02T00:00:00Z"}, {"status", "ok"}}},
+	} {
+		var got []header
+		for _, h := range kafkaSinkSinkHeaders(&tc.row) {
+			got = append(got, header{h.Key, string(h.Value)})
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("headers of %+v (-want +got):\n%s", tc.row, diff)
+		}
+	}
+}
+
 func runQuery(t *testing.T, cfg KafkaSinkConfig) {
 	t.Helper()
 	ctx := context.Background()
@@ -193,7 +236,11 @@ func readTopic(t *testing.T, ctx context.Context, brokers []string) []message {
 			if err := json.Unmarshal(r.Value, &v); err != nil {
 				t.Errorf("record %s/%d@%d: value %q: %v", r.Topic, r.Partition, r.Offset, r.Value, err)
 			}
-			out = append(out, message{Key: string(r.Key), Value: v})
+			m := message{Key: string(r.Key), Value: v}
+			for _, h := range r.Headers {
+				m.Headers = append(m.Headers, header{h.Key, string(h.Value)})
+			}
+			out = append(out, m)
 		})
 		for _, e := range fs.Errors() {
 			if e.Err != context.DeadlineExceeded {

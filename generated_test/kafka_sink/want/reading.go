@@ -21,6 +21,8 @@ type Reading struct {
 	Temp *float64 `json:"temp" parquet:"temp,optional"`
 	// When it was measured.
 	At time.Time `json:"at" parquet:"at,timestamp(microsecond)"`
+	// Where the device is installed, when known.
+	Site *string `json:"site,omitempty" parquet:"site,optional"`
 }
 
 // ReadingStatus is the type of the "status" property: one of the ReadingStatus
@@ -51,6 +53,7 @@ func ReadingDeltaSchema() *delta.StructType {
 		{Name: "status", Type: delta.String},
 		{Name: "temp", Type: delta.Double, Nullable: true},
 		{Name: "at", Type: delta.Timestamp},
+		{Name: "site", Type: delta.String, Nullable: true},
 	}}
 }
 
@@ -58,4 +61,4 @@ func ReadingDeltaSchema() *delta.StructType {
 // types and required and nullable flags. It changes exactly when the records
 // change shape, so a checkpoint or table can be checked against the code
 // reading it.
-const readingSchemaFingerprint = "sha256:50814a34a974470df5787ec7fc0326d25839ccdb037e4f5170258f1857f1cb9d"
+const readingSchemaFingerprint = "sha256:2ca8babcdc32ca9890682e51f7f4504d520af86b1b65d24cbb5f53321712f063"

@@ -41,7 +41,7 @@ func (d *ReadingDecoder) Reset() {
 
 // decodeReadingKeys are the JSON-encoded member names of Reading's fields and a
 // colon, in field order.
-var decodeReadingKeys = [...]string{`"device":`, `"status":`, `"temp":`, `"at":`}
+var decodeReadingKeys = [...]string{`"device":`, `"status":`, `"temp":`, `"at":`, `"site":`}
 
 // decodeReading decodes one Reading object at the scanner's position into dst,
 // which it resets first, copying strings into a.
@@ -57,7 +57,7 @@ func decodeReading(s *streamimpl.Scanner, a *streamimpl.Arena, dst *Reading) err
 	next := 0
 	for more {
 		fi := -1
-		if next < 4 && s.KeyIs(decodeReadingKeys[next]) {
+		if next < 5 && s.KeyIs(decodeReadingKeys[next]) {
 			fi = next
 		} else {
 			key, err := s.Key()
@@ -73,6 +73,8 @@ func decodeReading(s *streamimpl.Scanner, a *streamimpl.Arena, dst *Reading) err
 				fi = 2
 			case "at":
 				fi = 3
+			case "site":
+				fi = 4
 			}
 		}
 		m := s.Mark()
@@ -145,6 +147,18 @@ func decodeReading(s *streamimpl.Scanner, a *streamimpl.Arena, dst *Reading) err
 			dst.At = v
 			bad.Clear(3)
 			seen |= 1 << 3
+		case 4:
+			next = 5
+			b, err := s.String()
+			if err != nil {
+				if derr := s.Defer(&bad, 4, m, streamimpl.InField(err, "site")); derr != nil {
+					return derr
+				}
+				break field
+			}
+			str := a.String(b)
+			dst.Site = &str
+			bad.Clear(4)
 		default:
 			if err := s.Skip(); err != nil {
 				return err

@@ -27,5 +27,9 @@ func appendReadingJSON(dst []byte, r *Reading) []byte {
 	}
 	dst = append(dst, `,"at":`...)
 	dst = streamimpl.AppendJSONTime(dst, r.At)
+	if r.Site != nil {
+		dst = append(dst, `,"site":`...)
+		dst = streamimpl.AppendJSONString(dst, *r.Site)
+	}
 	return append(dst, '}')
 }
