@@ -18,6 +18,9 @@ package generated
 //go:generate go run ../cmd/streamgen generate --omit-version -o all_types/want all_types/streamgen.yaml
 //go:generate go run ../cmd/streamgen generate --omit-version -o console/want console/streamgen.yaml
 //go:generate go run ../cmd/streamgen generate --omit-version -o csv_readings/want csv_readings/streamgen.yaml
+//go:generate go run ../cmd/streamgen generate --omit-version -o delta_all_types/want delta_all_types/streamgen.yaml
+//go:generate go run ../cmd/streamgen generate --omit-version -o delta_counts/want delta_counts/streamgen.yaml
+//go:generate go run ../cmd/streamgen generate --omit-version -o delta_source/want delta_source/streamgen.yaml
 //go:generate go run ../cmd/streamgen generate --omit-version -o device_status/want device_status/streamgen.yaml
 //go:generate go run ../cmd/streamgen generate --omit-version -o events/want events/streamgen.yaml
 //go:generate go run ../cmd/streamgen generate --omit-version -o events_delta/want events_delta/streamgen.yaml

@@ -1,6 +1,6 @@
 // Package emit renders planned files (gen/plan) as Go source with
 // jennifer. There is one emitter file per generated concept (record.go,
-// enum.go, deltaschema.go, streamgen.go, decode*.go, encode.go, state.go,
+// enum.go, deltaschema.go, streamgen.go, decode*.go, deltadecode.go, encode.go, state.go,
 // pipeline.go, main.go); each is a
 // set of small functions returning jen.Code, with a comment showing the
 // Go they emit. Emitters never invent names: every identifier comes from the
@@ -137,6 +137,10 @@ func File(p *plan.Plan, f *plan.File, opts Options) (*jen.File, error) {
 		}
 	case plan.KindCSVDecode:
 		if err := csvDecodeFile(jf, f.Record); err != nil {
+			return nil, err
+		}
+	case plan.KindDeltaDecode:
+		if err := deltaDecodeFile(jf, f.Record); err != nil {
 			return nil, err
 		}
 	case KindEncode:

@@ -38,6 +38,9 @@ func storeDrivers(pl *ir.Pipeline) []string {
 	if f := pl.Source.Files; f != nil {
 		locs = append(locs, f.Path, f.SourceArchiveDir)
 	}
+	if d := pl.Source.Delta; d != nil {
+		locs = append(locs, d.Path)
+	}
 	if d := pl.Sink.Delta; d != nil {
 		locs = append(locs, d.Path)
 	}
@@ -143,6 +146,9 @@ func pathFlags(pl *ir.Pipeline) []pathFlag {
 	}
 	if pl.Source.Files != nil {
 		fl = append(fl, pathFlag{"SourcePath", "source-path", "directory of the input files"})
+	}
+	if pl.Source.Delta != nil {
+		fl = append(fl, pathFlag{"SourcePath", "source-path", "location of the Delta table the source reads"})
 	}
 	if archives(pl) {
 		fl = append(fl, pathFlag{"SourceArchiveDir", "source-archive-dir", "directory the input files are moved to once their batch is committed"})

@@ -8,6 +8,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/dave/jennifer/jen"
 
@@ -25,6 +26,7 @@ const (
 	contextPath    = "context"
 	deltasinkPath  = "github.com/streamgen/streamgen/runtime/sink/deltasink"
 	filesPath      = "github.com/streamgen/streamgen/runtime/source/files"
+	deltasrcPath   = "github.com/streamgen/streamgen/runtime/source/delta"
 	kafkaPath      = "github.com/streamgen/streamgen/runtime/source/kafka"
 	kafkasinkPath  = "github.com/streamgen/streamgen/runtime/sink/kafka"
 	kafkaconnPath  = "github.com/streamgen/streamgen/runtime/kafkaconn"
@@ -49,6 +51,7 @@ func pipelineFile(jf *jen.File, p *plan.Plan) {
 	jf.ImportAlias(kafkasinkPath, "kafkasink")
 	jf.ImportName(kafkaconnPath, "kafkaconn")
 	jf.ImportName(kafkagroupPath, "kafkagroup")
+	jf.ImportAlias(deltasrcPath, "deltasource")
 	if isGroup(r) {
 		jf.Add(groupConfigType(r, pl))
 		jf.Line()
@@ -106,7 +109,11 @@ func pipelineFile(jf *jen.File, p *plan.Plan) {
 
 // quarantines reports whether the pipeline writes malformed lines to a
 // quarantine.
-func quarantines(pl *ir.Pipeline) bool { return pl.Source.OnMalformed == ir.Quarantine }
+// A delta source's rows are typed: a row that does not convert stops the
+// query, there is nothing to quarantine.
+func quarantines(pl *ir.Pipeline) bool {
+	return pl.Source.OnMalformed == ir.Quarantine && pl.Source.Delta == nil
+}
 
 // archives reports whether the files source moves committed files to an
 // archive directory (cleanSource: archive).
@@ -142,6 +149,8 @@ func configType(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 			topics = "Topics, when set, are Kafka topics the source subscribes to (every partition) instead of " + other + ", which empty Topics means."
 		}
 		field(topics, "Topics", jen.Index().String())
+	} else if pl.Source.Delta != nil {
+		field("SourcePath is the location of the Delta table the source reads (a directory or an object-store URL such as s3://bucket/tables/in).", "SourcePath", jen.String())
 	} else {
 		src := "SourcePath is the directory the files source reads"
 		if r.SourceGlob != "" {
@@ -206,6 +215,8 @@ func defaultConfig(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 		if len(ks.Subscribe) > 0 {
 			vals[jen.Id("Topics")] = stringsLit(ks.Subscribe)
 		}
+	} else if ds := pl.Source.Delta; ds != nil {
+		vals[jen.Id("SourcePath")] = jen.Lit(ds.Path)
 	} else {
 		vals[jen.Id("SourcePath")] = jen.Lit(r.SourceRoot)
 	}
@@ -329,9 +340,12 @@ func newPipeline(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
 		)
 	}
-	if pl.Source.Kafka != nil {
+	switch {
+	case pl.Source.Kafka != nil:
 		add(kafkaSourceCode(r, pl)...)
-	} else {
+	case pl.Source.Delta != nil:
+		add(deltaSourceCode(r, pl)...)
+	default:
 		add(sourceCode(r, pl)...)
 	}
 	add(sinkCode(r, pl)...)
@@ -379,6 +393,9 @@ func newPipeline(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 	if pl.Source.Kafka != nil {
 		text = fmt.Sprintf("%s returns the %s query, not started: the records of %s from the Kafka brokers cfg.BootstrapServers, their values decoded as %s", r.New, pl.Name, kafkaTopicsDoc(pl.Source.Kafka), r.Source.GoName)
 	}
+	if pl.Source.Delta != nil {
+		text = fmt.Sprintf("%s returns the %s query, not started: the rows of the Delta table at cfg.SourcePath (%s), converted to %s by %s", r.New, pl.Name, deltaStartDoc(pl.Source.Delta), r.Source.GoName, r.Source.DeltaRowFunc)
+	}
 	if len(r.Steps) > 0 {
 		text += fmt.Sprintf(", through the spec's steps (%s)", r.Row)
 	}
@@ -412,11 +429,15 @@ func newPipeline(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 	if pl.Source.Kafka != nil {
 		malformed = "records"
 	}
-	text += ". Malformed " + malformed + " are " + map[ir.OnMalformed]string{
-		ir.Quarantine: "appended to the quarantine Delta table at cfg.QuarantinePath",
-		ir.Drop:       "dropped (and counted)",
-		ir.Fail:       "an error that stops the query",
-	}[pl.Source.OnMalformed] + ". Start runs the query; Stop ends it after the current batch."
+	if pl.Source.Delta != nil {
+		text += fmt.Sprintf(". A row that does not convert (a null the record does not allow, a value out of the schema's bounds or not in an enum, an invalid UUID) stops the query with an error naming the column, the data file and its version: table rows are typed, so nothing is quarantined. %s. Start runs the query; Stop ends it after the current batch.", deltaChangesDoc(pl.Source.Delta))
+	} else {
+		text += ". Malformed " + malformed + " are " + map[ir.OnMalformed]string{
+			ir.Quarantine: "appended to the quarantine Delta table at cfg.QuarantinePath",
+			ir.Drop:       "dropped (and counted)",
+			ir.Fail:       "an error that stops the query",
+		}[pl.Source.OnMalformed] + ". Start runs the query; Stop ends it after the current batch."
+	}
 	if r.Kafka != nil {
 		text += " The Kafka clients are closed when the query ends."
 	}
@@ -647,7 +668,7 @@ func runnerCode(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 		result[jen.Id("SinkMetrics")] = jen.Id("sink").Dot("Metrics").Call()
 	}
 	origin := "_"
-	if hasMap(r) && pl.Source.OnMalformed == ir.Drop {
+	if hasMap(r) && (pl.Source.OnMalformed == ir.Drop || pl.Source.Delta != nil) {
 		origin = "o"
 	}
 	read := func(more ...jen.Code) jen.Code {
@@ -1365,7 +1386,7 @@ func aggRunnerCode(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 	}
 	fold = append(fold, jen.Return(jen.Nil()))
 	origin := "_"
-	if hasMap(r) && pl.Source.OnMalformed == ir.Drop {
+	if hasMap(r) && (pl.Source.OnMalformed == ir.Drop || pl.Source.Delta != nil) {
 		origin = "o"
 	}
 
@@ -1526,6 +1547,14 @@ func addBatchCall(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 // the source's onMalformed: drop logs it and drops the row, fail stops
 // the query (quarantine is not planned for map errors).
 func mapErrCode(pl *ir.Pipeline) jen.Code {
+	if pl.Source.Delta != nil {
+		if pl.Source.OnMalformed == ir.Drop {
+			return jen.Id("logger").Dot("Warn").Call(jen.Lit("dropping a row whose map function failed"),
+				jen.Lit("version"), jen.Id("o").Dot("Version"), jen.Lit("file"), jen.Id("o").Dot("Path"), jen.Lit("err"), jen.Err()).Line().
+				Return(jen.Nil())
+		}
+		return jen.Return(jen.Qual(fmtPath, "Errorf").Call(jen.Lit("%s (version %d): %w"), jen.Id("o").Dot("Path"), jen.Id("o").Dot("Version"), jen.Err()))
+	}
 	if pl.Source.OnMalformed == ir.Drop && pl.Source.Kafka != nil {
 		return jen.Id("logger").Dot("Warn").Call(jen.Lit("dropping a row whose map function failed"),
 			jen.Lit("topic"), jen.Id("o").Dot("Topic"), jen.Lit("partition"), jen.Id("o").Dot("Partition"), jen.Lit("offset"), jen.Id("o").Dot("Offset"), jen.Lit("err"), jen.Err()).Line().
@@ -1544,6 +1573,9 @@ func mapErrCode(pl *ir.Pipeline) jen.Code {
 func originType(pl *ir.Pipeline) jen.Code {
 	if pl.Source.Kafka != nil {
 		return jen.Op("*").Qual(kafkaPath, "Record")
+	}
+	if pl.Source.Delta != nil {
+		return jen.Qual(deltasrcPath, "Origin")
 	}
 	return jen.Qual(filesPath, "Origin")
 }
@@ -1992,4 +2024,91 @@ func rawString(s string) jen.Code {
 		return jen.Lit(s)
 	}
 	return jen.Op("`" + s + "`")
+}
+
+// deltaSourceCode emits the Delta source, every spec option mapped to
+// its deltasource.Config field:
+//
+//	srcStore, err := env.Store(ctx, "source", cfg.SourcePath)
+//	…
+//	src, err := deltasource.New[DeviceStatus](ctx, cp, 0, deltasource.Config[DeviceStatus]{
+//		Table:             delta.Open(srcStore),
+//		Schema:            DeviceStatusDeltaSchema(),
+//		FromRow:           deviceStatusFromDeltaRow,
+//		MaxFilesPerTrigger: 2,
+//		StartingVersion:   new(int64(3)),
+//		SkipChangeCommits: true,
+//		Logger:            logger,
+//	})
+//
+// MaxFilesPerTrigger is left out at its default (1000), so that
+// maxBytesPerTrigger alone lifts the file cap, as in Spark.
+func deltaSourceCode(r *plan.Runnable, pl *ir.Pipeline) []jen.Code {
+	ds := pl.Source.Delta
+	t := jen.Id(r.Source.GoName)
+	conf := jen.Dict{
+		jen.Id("Table"):   jen.Qual(deltaPath, "Open").Call(jen.Id("srcStore")),
+		jen.Id("Schema"):  jen.Id(r.Source.DeltaSchemaFunc).Call(),
+		jen.Id("FromRow"): jen.Id(r.Source.DeltaRowFunc),
+		jen.Id("Logger"):  jen.Id("logger"),
+	}
+	if ds.MaxFilesPerTrigger > 0 && ds.MaxFilesPerTrigger != ir.DefaultDeltaMaxFiles {
+		conf[jen.Id("MaxFilesPerTrigger")] = jen.Lit(ds.MaxFilesPerTrigger)
+	}
+	if ds.MaxBytesPerTrigger > 0 {
+		conf[jen.Id("MaxBytesPerTrigger")] = jen.Lit(ds.MaxBytesPerTrigger)
+	}
+	switch {
+	case ds.StartingLatest:
+		conf[jen.Id("StartingLatest")] = jen.True()
+	case ds.StartingVersion >= 0:
+		conf[jen.Id("StartingVersion")] = jen.New(jen.Int64().Call(jen.Lit(int(ds.StartingVersion))))
+	case !ds.StartingTimestamp.IsZero():
+		ts := ds.StartingTimestamp
+		conf[jen.Id("StartingTimestamp")] = jen.New(jen.Qual(timePath, "Unix").Call(jen.Lit(int(ts.Unix())), jen.Lit(ts.Nanosecond())).Dot("UTC").Call())
+	}
+	if ds.IgnoreDeletes {
+		conf[jen.Id("IgnoreDeletes")] = jen.True()
+	}
+	if ds.IgnoreChanges {
+		conf[jen.Id("IgnoreChanges")] = jen.True()
+	}
+	if ds.SkipChangeCommits {
+		conf[jen.Id("SkipChangeCommits")] = jen.True()
+	}
+	return []jen.Code{
+		jen.List(jen.Id("srcStore"), jen.Err()).Op(":=").Id("env").Dot("Store").Call(jen.Id("ctx"), jen.Lit("source"), jen.Id("cfg").Dot("SourcePath")),
+		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
+		jen.List(jen.Id("src"), jen.Err()).Op(":=").Qual(deltasrcPath, "New").Types(t.Clone()).Call(
+			jen.Id("ctx"), jen.Id("cp"), jen.Lit(0), jen.Qual(deltasrcPath, "Config").Types(t.Clone()).Values(conf),
+		),
+		wrapErr(pl, "source %s", jen.Id("cfg").Dot("SourcePath")),
+	}
+}
+
+// deltaStartDoc says where a Delta source starts, for doc comments.
+func deltaStartDoc(ds *ir.DeltaSource) string {
+	switch {
+	case ds.StartingLatest:
+		return "the commits made after the query first starts"
+	case ds.StartingVersion >= 0:
+		return fmt.Sprintf("the changes from version %d on", ds.StartingVersion)
+	case !ds.StartingTimestamp.IsZero():
+		return "the changes from the first version committed at or after " + ds.StartingTimestamp.UTC().Format(time.RFC3339Nano)
+	}
+	return "the snapshot when the query first starts, then the files each new commit adds"
+}
+
+// deltaChangesDoc says what a Delta source does with commits that
+// change existing data, for doc comments.
+func deltaChangesDoc(ds *ir.DeltaSource) string {
+	switch {
+	case ds.SkipChangeCommits:
+		return "Commits that remove or rewrite data (UPDATE, MERGE, DELETE, overwrite) are skipped (skipChangeCommits); OPTIMIZE is always skipped"
+	case ds.IgnoreChanges:
+		return "The files added by commits that rewrite data are read again (ignoreChanges: rows such a commit did not change are emitted again); OPTIMIZE is always skipped"
+	case ds.IgnoreDeletes:
+		return "Commits that only delete data are skipped (ignoreDeletes); a commit that rewrites data (UPDATE, MERGE) stops the query naming its version; OPTIMIZE is always skipped"
+	}
+	return "A commit that removes or rewrites data (UPDATE, MERGE, DELETE, overwrite) stops the query with an error naming its version (set ignoreDeletes, ignoreChanges or skipChangeCommits in the spec); OPTIMIZE is always skipped"
 }

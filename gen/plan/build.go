@@ -132,6 +132,13 @@ func (b *builder) build(prog *ir.Program) *Plan {
 	if rec := csvRecord(p.Pipeline); rec != nil && b.cfg.Decoders && b.records[rec] != nil && !b.collided[b.records[rec]] {
 		b.planCSV(b.records[rec])
 	}
+	if deltaSource(p.Pipeline) {
+		for _, r := range p.Records {
+			if r.Decode && !b.collided[r] {
+				b.planDeltaRow(r)
+			}
+		}
+	}
 	// Decoded records first: a field a step copies from the source keeps
 	// the source's enum type (Event's EventAction, not a second type).
 	for _, decoded := range []bool{true, false} {
@@ -164,6 +171,9 @@ func (b *builder) build(prog *ir.Program) *Plan {
 		}
 		if r.CSVDecoderName != "" && b.claimFile(base+"_csv_decode.go", o) {
 			p.Files = append(p.Files, &File{Path: base + "_csv_decode.go", Kind: KindCSVDecode, Source: r.IR.Source, Record: r})
+		}
+		if r.DeltaRowFunc != "" && b.claimFile(base+"_delta_decode.go", o) {
+			p.Files = append(p.Files, &File{Path: base + "_delta_decode.go", Kind: KindDeltaDecode, Source: r.IR.Source, Record: r})
 		}
 	}
 	b.planAggregation(p)

@@ -25,3 +25,15 @@ func (b *builder) planCSV(r *Record) {
 		b.claim(name, o)
 	}
 }
+
+// deltaSource reports whether pl reads a Delta table.
+func deltaSource(pl *ir.Pipeline) bool {
+	return pl != nil && pl.Source != nil && pl.Source.Kind == ir.SourceDelta && pl.Source.Delta != nil
+}
+
+// planDeltaRow names the Delta row converter of r, the record of a delta
+// source or a record it nests, and claims it: <record>FromDeltaRow.
+func (b *builder) planDeltaRow(r *Record) {
+	r.DeltaRowFunc = naming.Camel(r.GoName) + "FromDeltaRow"
+	b.claim(r.DeltaRowFunc, owner{what: "the Delta row converter of record " + r.IR.Name, pos: r.IR.Pos, path: recordPath(r.IR)})
+}

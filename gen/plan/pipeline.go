@@ -40,8 +40,18 @@ import (
 // it is stateless and append-only into Delta), with no checkpoint; the
 // main runs it with command's MainRunner.
 //
-// Runnable pipelines read a files source (JSON lines or CSV) or a Kafka
-// source (JSON values), go through where,
+// A delta source reads the table at cfg.SourcePath through
+// runtime/source/delta, converting each row with the source record's
+// <record>FromDeltaRow (Record.DeltaRowFunc, in its KindDeltaDecode
+// file). Table rows are typed, so there is no quarantine for them: a row
+// the converter refuses (a null in a column the record does not allow to
+// be null, an integer out of the schema's bounds, a value not in an
+// enum, an invalid UUID) stops the query with an error naming the
+// column, the data file and its version; onMalformed only applies to a
+// map function's errors (drop logs the row's version and file).
+//
+// Runnable pipelines read a files source (JSON lines or CSV), a Kafka
+// source (JSON values) or a delta source (a Delta table), go through where,
 // select and map steps in any order (a map function's error drops the
 // row with onMalformed: drop and stops the query with fail, quarantine
 // is not supported yet) and an optional aggregation, and write to a
@@ -363,6 +373,9 @@ func unsupported(pl *ir.Pipeline) []string {
 	case pl.Source.Kind == ir.SourceKafka && pl.Source.Kafka.Format != "json":
 		out = append(out, fmt.Sprintf("the %s format of the kafka source", pl.Source.Kafka.Format))
 	case pl.Source.Kind == ir.SourceKafka:
+	case pl.Source.Kind == ir.SourceDelta && pl.Source.Delta == nil:
+		out = append(out, "a delta source without options")
+	case pl.Source.Kind == ir.SourceDelta:
 	case pl.Source.Kind != ir.SourceFiles:
 		out = append(out, fmt.Sprintf("the %s source", pl.Source.Kind))
 	case pl.Source.Files == nil:

@@ -138,7 +138,12 @@ func TestUnsupported(t *testing.T) {
 			pl.Source.Kind, pl.Source.Files = ir.SourceKafka, nil
 			pl.Source.Kafka = &ir.KafkaSource{BootstrapServers: []string{"b:9092"}, Subscribe: []string{"t"}, Format: "json", ConsumerGroup: "g"}
 		}, nil}, // ir.Check decides what a group pipeline may do
-		{"delta source", func(pl *ir.Pipeline) { pl.Source.Kind, pl.Source.Files = ir.SourceDelta, nil }, []string{"the delta source"}},
+		{"delta source without options", func(pl *ir.Pipeline) { pl.Source.Kind, pl.Source.Files = ir.SourceDelta, nil }, []string{"a delta source without options"}},
+		{"delta source", func(pl *ir.Pipeline) {
+			pl.Source.Kind, pl.Source.Files = ir.SourceDelta, nil
+			pl.Source.Delta = &ir.DeltaSource{Path: "tables/in", MaxFilesPerTrigger: ir.DefaultDeltaMaxFiles, StartingVersion: -1}
+		}, nil},
+		{"rate source", func(pl *ir.Pipeline) { pl.Source.Kind, pl.Source.Files = ir.SourceRate, nil }, []string{"the rate source"}},
 		{"parquet", func(pl *ir.Pipeline) { pl.Source.Files.Format = "parquet" }, []string{"the parquet format of the files source"}},
 		{"kafka sink without options", func(pl *ir.Pipeline) { pl.Sink.Kind = ir.SinkKafka }, []string{"a kafka sink without options"}},
 		{"kafka sink", func(pl *ir.Pipeline) {
@@ -230,5 +235,41 @@ func TestRunnableKafkaHeaders(t *testing.T) {
 	_, diags = Build(statelessProgram(kafka(ir.KafkaHeader{Name: "t", Field: "tags"})), Config{PkgPath: "example.com/m/readings", Decoders: true})
 	if diags.Len() != 1 || !strings.Contains(diags.Error(), `internal error: kafka sink header "t": field "tags" is not a text field`) {
 		t.Errorf("list header: %v", diags)
+	}
+}
+
+// A delta source's record gets its Delta row converter and file, and the
+// pipeline is runnable; a files source's record gets neither.
+func TestDeltaSourcePlan(t *testing.T) {
+	p, diags := Build(statelessProgram(func(pl *ir.Pipeline) {
+		pl.Source.Kind, pl.Source.Files = ir.SourceDelta, nil
+		pl.Source.Delta = &ir.DeltaSource{Path: "tables/in", MaxFilesPerTrigger: ir.DefaultDeltaMaxFiles, StartingVersion: -1}
+	}), Config{PkgPath: "example.com/m/readings", Decoders: true})
+	if diags.Len() > 0 {
+		t.Fatal(diags)
+	}
+	if p.Runnable == nil {
+		t.Fatalf("not runnable: %v", p.Unsupported)
+	}
+	if got := p.Runnable.Source.DeltaRowFunc; got != "readingFromDeltaRow" {
+		t.Errorf("DeltaRowFunc %q, want readingFromDeltaRow", got)
+	}
+	var kinds []string
+	for _, f := range p.Files {
+		if f.Kind == KindDeltaDecode {
+			kinds = append(kinds, f.Path)
+		}
+	}
+	if len(kinds) != 1 || kinds[0] != "reading_delta_decode.go" {
+		t.Errorf("delta decode files %v, want [reading_delta_decode.go]", kinds)
+	}
+	p, _ = Build(statelessProgram(nil), Config{PkgPath: "example.com/m/readings", Decoders: true})
+	for _, f := range p.Files {
+		if f.Kind == KindDeltaDecode {
+			t.Errorf("files source: %s planned", f.Path)
+		}
+	}
+	if p.Runnable.Source.DeltaRowFunc != "" {
+		t.Errorf("files source: DeltaRowFunc %q", p.Runnable.Source.DeltaRowFunc)
 	}
 }

@@ -35,6 +35,8 @@
 //     (KindDecode, when Config.Decoders, for decoded records),
 //     <record_snake>_csv_decode.go (KindCSVDecode, when Config.Decoders,
 //     for the record of a files source with format csv),
+//     <record_snake>_delta_decode.go (KindDeltaDecode, for the record of
+//     a delta source and the records it nests: <record>FromDeltaRow),
 //     streamgen.go (KindStreamgen), <pipeline>_state.go (KindState, for
 //     a pipeline with a groupBy: see Aggregation), and for a runnable
 //     pipeline <pipeline>_pipeline.go (KindPipeline: the constructor) and
@@ -86,9 +88,13 @@ const (
 	KindRecord    FileKind = "record"    // <record>.go: struct, enum types, Delta schema
 	KindDecode    FileKind = "decode"    // <record>_decode.go: reflection-free JSON decoder
 	KindCSVDecode FileKind = "csvdecode" // <record>_csv_decode.go: CSV decoder of a csv files source's record
-	KindPipeline  FileKind = "pipeline"  // <pipeline>_pipeline.go
-	KindStreamgen FileKind = "streamgen" // streamgen.go: package doc, version handshake
-	KindMain      FileKind = "main"      // cmd/<pipeline>/main.go
+	// KindDeltaDecode is <record>_delta_decode.go: the converter from a
+	// Delta table row (delta.Row) of a delta source's record (and of the
+	// records it nests), Record.DeltaRowFunc.
+	KindDeltaDecode FileKind = "deltadecode"
+	KindPipeline    FileKind = "pipeline"  // <pipeline>_pipeline.go
+	KindStreamgen   FileKind = "streamgen" // streamgen.go: package doc, version handshake
+	KindMain        FileKind = "main"      // cmd/<pipeline>/main.go
 )
 
 // File is one generated file.
@@ -140,6 +146,11 @@ type Record struct {
 	// set only for the record of a files source with format csv (and
 	// Config.Decoders).
 	CSVDecoderName, CSVColumnsVar string
+	// DeltaRowFunc names the unexported function converting a row of a
+	// Delta table to the record, func(row delta.Row, r *Rec) error
+	// ("orderFromDeltaRow", in a KindDeltaDecode file); set only for the
+	// record of a delta source and the records it nests.
+	DeltaRowFunc string
 }
 
 // Field is the Go shape of one ir.Field.
