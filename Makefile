@@ -61,11 +61,16 @@ check-generated: generate
 ## action_counts (door events -> 1-hour windowed counts, complete mode, on the
 ## state store; demo-out/action_counts), then kafka_sensors (readings produced
 ## to an in-process Kafka cluster -> bronze Delta table, with the quarantined
-## records; demo-out/kafka_sensors).
+## records; demo-out/kafka_sensors), then orders_stream and customer_counts
+## (a Delta table of orders, appended to and updated, read as a stream ->
+## per-minute counts appended / per-customer counts in complete mode;
+## demo-out/orders_stream, demo-out/customer_counts).
 demo:
 	GO=$(GO) bash examples/iot_status/demo.sh
 	GO=$(GO) bash examples/action_counts/demo.sh
 	GO=$(GO) bash examples/kafka_sensors/demo.sh
+	GO=$(GO) bash examples/orders_stream/demo.sh
+	GO=$(GO) bash examples/customer_counts/demo.sh
 
 ## demo-events: the action_counts demo alone.
 demo-events:
