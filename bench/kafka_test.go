@@ -368,7 +368,8 @@ func (l *batchLog) OnProgress(p stream.Progress) {
 	}
 	// The sink's commit of batch N is table version N here; versions that
 	// are multiples of delta.DefaultCheckpointInterval also write a Delta
-	// checkpoint, which the next batch's Begin reads back.
+	// checkpoint (the next batch's Begin builds on what it holds without
+	// reading it back).
 	k := "triggerExecution(other)"
 	if p.BatchID%delta.DefaultCheckpointInterval == 0 || p.BatchID%delta.DefaultCheckpointInterval == 1 {
 		k = "triggerExecution(checkpoint+next)"

@@ -16,7 +16,8 @@ import (
 
 // BenchmarkCommitSmallAppend measures one writer committing one small
 // (log-only) add per commit on local disk: Begin (latest snapshot) plus
-// Commit (put-if-absent with fsync, and a checkpoint every 10 commits).
+// Commit (put-if-absent with fsync; every 10 commits a checkpoint, written
+// in the background).
 func BenchmarkCommitSmallAppend(b *testing.B) {
 	ctx := context.Background()
 	tbl, _ := txNewTable(b, CommitOptions{})

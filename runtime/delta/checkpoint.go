@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
+	"slices"
 	"sort"
 	"time"
 
@@ -583,7 +585,7 @@ func checkpointRows(snap *Snapshot) (rows []cpRow, numAdds int) {
 		}})
 	}
 	numAdds = len(snap.Files)
-	cutoff := snap.Timestamp.Add(-tombstoneRetention(snap)).UnixMilli()
+	cutoff := tombstoneCutoff(snap)
 	for _, r := range snap.Tombstones {
 		if r.DeletionTimestamp != nil && *r.DeletionTimestamp < cutoff {
 			continue // expired: VACUUM may already have deleted the file
@@ -604,6 +606,93 @@ func checkpointRows(snap *Snapshot) (rows []cpRow, numAdds int) {
 		}})
 	}
 	return rows, numAdds
+}
+
+// tombstoneCutoff returns the deletion time (Unix ms) before which a
+// tombstone has expired at snap's time and is left out of its checkpoint.
+func tombstoneCutoff(snap *Snapshot) int64 {
+	return snap.Timestamp.Add(-tombstoneRetention(snap)).UnixMilli()
+}
+
+// checkpointedSnapshot returns the snapshot a reader gets from the
+// checkpoint that checkpointRows(snap) and encodeCheckpoint write, read
+// back with parseCheckpoint and replayed with no commit after it: what
+// checkpointRows writes, as the checkpoint's parquet and the action JSON
+// give it back. Adds and tombstones get dataChange=false, expired
+// tombstones are dropped, fields the checkpoint has no column for
+// (clusteringProvider) are gone, and nil lists and maps the checkpoint
+// always writes come back empty. Its Segment is the checkpoint alone; its
+// Timestamp is snap's (the commit time of its version, which a reader
+// takes from that commit).
+//
+// ok is false when the result cannot be predicted exactly: a file or
+// tombstone with a deletion vector (which the checkpoint does not carry,
+// so the reader would key it differently). Every string of a snapshot
+// comes from decoding JSON, so it is valid UTF-8 and survives the
+// checkpoint's JSON step unchanged.
+func checkpointedSnapshot(snap *Snapshot) (_ *Snapshot, ok bool) {
+	p := snap.Protocol
+	p.ReaderFeatures, p.WriterFeatures = slices.Clone(p.ReaderFeatures), slices.Clone(p.WriterFeatures)
+	if p.ReaderFeatures == nil && p.MinReaderVersion == 3 {
+		p.ReaderFeatures = []string{}
+	}
+	if p.WriterFeatures == nil && p.MinWriterVersion == 7 {
+		p.WriterFeatures = []string{}
+	}
+	m := snap.Metadata
+	m.PartitionColumns = append([]string{}, m.PartitionColumns...)
+	m.Configuration = nonNilMap(m.Configuration)
+	m.Format.Options = nonNilMap(m.Format.Options)
+	files := make([]*Add, len(snap.Files))
+	for i, a := range snap.Files {
+		if a.DeletionVector != nil {
+			return nil, false
+		}
+		pv := a.PartitionValues
+		if pv == nil {
+			pv = map[string]*string{}
+		}
+		files[i] = &Add{Path: a.Path, PartitionValues: pv, Size: a.Size, ModificationTime: a.ModificationTime,
+			Stats: a.Stats, Tags: a.Tags, BaseRowID: a.BaseRowID}
+	}
+	cutoff := tombstoneCutoff(snap)
+	tombstones := make([]*Remove, 0, len(snap.Tombstones))
+	for _, r := range snap.Tombstones {
+		if r.DeletionVector != nil {
+			return nil, false
+		}
+		if r.DeletionTimestamp != nil && *r.DeletionTimestamp < cutoff {
+			continue
+		}
+		tombstones = append(tombstones, &Remove{Path: r.Path, DeletionTimestamp: r.DeletionTimestamp,
+			ExtendedFileMetadata: r.ExtendedFileMetadata, PartitionValues: r.PartitionValues, Size: r.Size,
+			Stats: r.Stats, Tags: r.Tags})
+	}
+	domains := make(map[string]DomainMetadata, len(snap.Domains))
+	for k, d := range snap.Domains {
+		domains[k] = DomainMetadata{Domain: d.Domain, Configuration: d.Configuration}
+	}
+	return &Snapshot{
+		Version:    snap.Version,
+		Timestamp:  snap.Timestamp,
+		Protocol:   p,
+		Metadata:   m,
+		Schema:     snap.Schema,
+		Files:      files, // same keys as snap's, so in the same order
+		Tombstones: tombstones,
+		Txns:       maps.Clone(snap.Txns),
+		Domains:    domains,
+		Segment: &LogSegment{Version: snap.Version, Checkpoint: &CheckpointFiles{Version: snap.Version,
+			Parts: []storage.FileInfo{{Name: CheckpointFileName(snap.Version)}}}},
+		table: snap.table,
+	}, true
+}
+
+func nonNilMap(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
 }
 
 // encodeCheckpoint writes rows as one snappy-compressed parquet file.
@@ -639,7 +728,20 @@ func (t *Table) WriteCheckpoint(ctx context.Context, snap *Snapshot) error {
 		return fmt.Errorf("delta: table %s: encode checkpoint of version %d: %w", t.Location(), snap.Version, err)
 	}
 	name := CheckpointFileName(snap.Version)
-	switch err := t.store.PutIfAbsent(ctx, name, data); {
+	// While the file is being put a Begin that lists it does not use it
+	// (see latestCache.writing); once it is ours, the next Begin builds on
+	// what a reader of it gets instead of reading it back.
+	var cpSnap *Snapshot
+	if t.latest != nil {
+		if s, ok := checkpointedSnapshot(snap); ok {
+			s.table = t
+			cpSnap = s
+		}
+	}
+	t.latest.beginWrite(snap.Version)
+	err = t.store.PutIfAbsent(ctx, name, data)
+	t.latest.endWrite(snap.Version, cpSnap, err == nil)
+	switch {
 	case storage.IsExist(err):
 		// Another writer checkpointed this version first: describe its
 		// file, not ours, in the hint.

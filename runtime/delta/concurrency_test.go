@@ -248,6 +248,9 @@ func TestConcurrentGoroutineAppends(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("%d commits by %d goroutines in %v", writers*perWriter, writers, time.Since(start))
+	if err := tbl.WaitCheckpoints(ctx); err != nil {
+		t.Fatal(err)
+	}
 	var want []string
 	for w := 0; w < writers; w++ {
 		want = append(want, concPayloads(fmt.Sprintf("g%d", w), perWriter)...)

@@ -687,6 +687,9 @@ func interopCheckpointed(t *testing.T, tbl *Table) int {
 	}
 	interopCommit(t, tbl, "DELETE", nil, remove(filesOf("a b/c")...)) // v9
 	interopCommit(t, tbl, "WRITE", write("c", 3, "snappy"), nil)      // v10: checkpoint
+	if err := tbl.WaitCheckpoints(ctx); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := tbl.Storage().Stat(ctx, CheckpointFileName(10)); err != nil {
 		t.Fatalf("no checkpoint at version 10: %v", err)
 	}

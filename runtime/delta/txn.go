@@ -73,6 +73,14 @@ type CommitOptions struct {
 	// Backoff is the base delay between two attempts; it doubles with
 	// every attempt up to 64 times, with jitter (default 1ms).
 	Backoff time.Duration
+	// BackgroundCheckpoints writes a due checkpoint in the background
+	// instead of before Commit returns, so that a streaming writer's
+	// next commit does not wait for it (see [Table.WaitCheckpoints]).
+	// Off by default: a program or test that removes the table's
+	// directory, or exits, right after its last commit would race a
+	// checkpoint still being written (an exit is safe, but the
+	// checkpoint is lost).
+	BackgroundCheckpoints bool
 }
 
 // WithCommitOptions returns a Table on the same store whose transactions
@@ -291,8 +299,9 @@ func (tx *Transaction) dataChange() bool {
 // transaction (a [*ConflictError]), retries at the following version.
 //
 // After committing a version that is a multiple of the checkpoint interval
-// Commit writes a checkpoint; a checkpoint failure is logged, not
-// returned, since the commit itself succeeded.
+// Commit writes a checkpoint before it returns (in the background with
+// [CommitOptions.BackgroundCheckpoints]); a checkpoint failure is logged,
+// not returned, since the commit itself succeeded.
 func (tx *Transaction) Commit(ctx context.Context) (int64, error) {
 	t := tx.table
 	if tx.committed {
@@ -429,7 +438,16 @@ func sleepBackoff(ctx context.Context, base time.Duration, attempt int) error {
 	}
 }
 
-// postCommit writes a checkpoint when version is due for one.
+// postCommit writes a checkpoint when version is due for one: before
+// Commit returns, or in the background when
+// CommitOptions.BackgroundCheckpoints says so. A background checkpoint never delays a commit: at most
+// one is written at a time per Table; a checkpoint that comes due while
+// one is being written is written after it (only the newest of those),
+// and a failure is logged. The checkpoint file is put atomically and
+// _last_checkpoint after it, so a process that exits meanwhile leaves no
+// partial checkpoint: only none, or one the hint does not name yet (a
+// reader lists the log past the hint). [Table.WaitCheckpoints] waits for
+// the background checkpoints.
 func (tx *Transaction) postCommit(ctx context.Context, version int64) {
 	t := tx.table
 	interval := tx.checkpointInterval()
@@ -438,15 +456,89 @@ func (tx *Transaction) postCommit(ctx context.Context, version int64) {
 	}
 	// The table's newest snapshot is usually the one before this commit:
 	// advancing it reads one commit (ours) instead of the log segment.
+	// When another writer committed since, the checkpoint reads the
+	// version afresh.
 	snap, err := t.latestSnapshot(ctx)
-	if err == nil && snap.Version != version {
-		snap, err = t.SnapshotAt(ctx, version) // another writer committed since
+	if err != nil || snap.Version != version {
+		snap = nil
+	}
+	job := &checkpointJob{ctx: context.WithoutCancel(ctx), version: version, snap: snap}
+	if !t.commit.BackgroundCheckpoints || t.latest == nil {
+		job.run(t)
+		return
+	}
+	t.latest.startCheckpoint(t, job)
+}
+
+// checkpointJob is a checkpoint of version due after a commit; snap is
+// the snapshot of version when the committer had it.
+type checkpointJob struct {
+	ctx     context.Context
+	version int64
+	snap    *Snapshot
+}
+
+func (j *checkpointJob) run(t *Table) {
+	snap, err := j.snap, error(nil)
+	if snap == nil {
+		snap, err = t.SnapshotAt(j.ctx, j.version)
 	}
 	if err == nil {
-		err = t.WriteCheckpoint(ctx, snap)
+		err = t.WriteCheckpoint(j.ctx, snap)
 	}
 	if err != nil {
-		t.logger().Warn("delta: checkpoint failed", "table", t.Location(), "version", version, "err", err)
+		t.logger().Warn("delta: checkpoint failed", "table", t.Location(), "version", j.version, "err", err)
+	}
+}
+
+// startCheckpoint writes job's checkpoint in the background, after the
+// one being written if there is one.
+func (c *latestCache) startCheckpoint(t *Table, job *checkpointJob) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.bgRunning {
+		if c.bgNext == nil || job.version > c.bgNext.version {
+			c.bgNext = job
+		}
+		return
+	}
+	c.bgRunning = true
+	c.bgIdle = make(chan struct{})
+	go func() {
+		for job != nil {
+			job.run(t)
+			c.mu.Lock()
+			job, c.bgNext = c.bgNext, nil
+			if job == nil {
+				c.bgRunning = false
+				close(c.bgIdle)
+			}
+			c.mu.Unlock()
+		}
+	}()
+}
+
+// WaitCheckpoints waits until the checkpoints that commits of this Table
+// write in the background are written (or have failed, which is logged),
+// or until ctx is done. A program that wants the checkpoint on storage
+// before it exits, or a test that looks for it, calls it after its last
+// commit; an exit without it is safe (see [Transaction.Commit]).
+func (t *Table) WaitCheckpoints(ctx context.Context) error {
+	c := t.latest
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	idle := c.bgIdle
+	c.mu.Unlock()
+	if idle == nil {
+		return nil
+	}
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 

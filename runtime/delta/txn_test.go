@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -63,7 +64,10 @@ func txNewTable(t testing.TB, opts CommitOptions) (*Table, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Open(st).WithCommitOptions(opts), dir
+	tbl := Open(st).WithCommitOptions(opts)
+	// Before the directory is removed: the last background checkpoint.
+	t.Cleanup(func() { tbl.WaitCheckpoints(context.Background()) })
+	return tbl, dir
 }
 
 // txCreate commits version 0 of tbl: schema txSchema, partitioned by
@@ -503,7 +507,6 @@ func TestTxnCommitRetriesAfterLostRaces(t *testing.T) {
 }
 
 func TestTxnCommitCheckpointTrigger(t *testing.T) {
-	ctx := context.Background()
 	for _, tc := range []struct {
 		name string
 		opts CommitOptions
@@ -515,64 +518,87 @@ func TestTxnCommitCheckpointTrigger(t *testing.T) {
 		{"option overrides", CommitOptions{CheckpointInterval: 12}, map[string]string{CheckpointIntervalKey: "7"}, []int64{12, 24}},
 		{"disabled", CommitOptions{CheckpointInterval: -1}, nil, nil},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			tbl, dir := txNewTable(t, tc.opts)
-			txCreate(t, tbl, []string{"part"}, tc.conf)
-			for i := 1; i <= 24; i++ {
-				txCommit(t, tbl, func(tx *Transaction) {
-					tx.SetTxn("app", int64(i))
-					tx.Add(txAdd(fmt.Sprintf("part=p%d/f%02d.parquet", i%3, i), int64(100+i), "part", fmt.Sprintf("p%d", i%3)))
-					if i%5 == 0 {
-						snap := tx.Snapshot()
-						// Unexpired (recent) tombstones stay in checkpoints.
-						tx.Remove(RemoveFor(snap.Files[0], time.Now(), true))
-					}
-				})
+		for _, sync := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s/sync=%v", tc.name, sync), func(t *testing.T) {
+				opts := tc.opts
+				opts.BackgroundCheckpoints = !sync
+				txCheckpointTrigger(t, opts, tc.conf, tc.want, sync)
+			})
+		}
+	}
+}
+
+// txCheckpointTrigger makes 24 commits and checks that checkpoints were
+// written at the want versions: exactly those when they are written
+// within Commit, else (in the background, where a checkpoint that comes
+// due while one is written may be skipped for the next) some of them,
+// always the last.
+func txCheckpointTrigger(t *testing.T, opts CommitOptions, conf map[string]string, want []int64, sync bool) {
+	ctx := context.Background()
+	tbl, dir := txNewTable(t, opts)
+	txCreate(t, tbl, []string{"part"}, conf)
+	for i := 1; i <= 24; i++ {
+		txCommit(t, tbl, func(tx *Transaction) {
+			tx.SetTxn("app", int64(i))
+			tx.Add(txAdd(fmt.Sprintf("part=p%d/f%02d.parquet", i%3, i), int64(100+i), "part", fmt.Sprintf("p%d", i%3)))
+			if i%5 == 0 {
+				snap := tx.Snapshot()
+				// Unexpired (recent) tombstones stay in checkpoints.
+				tx.Remove(RemoveFor(snap.Files[0], time.Now(), true))
 			}
-			var got []int64
-			infos, _ := tbl.Storage().ListFrom(ctx, LogDir, "")
-			for _, fi := range infos {
-				if lp := ParseLogPath(fi); lp.Type == LogPathClassicCheckpoint {
-					got = append(got, lp.Version)
-				}
-			}
-			if diff := cmp.Diff(tc.want, got); diff != "" {
-				t.Fatalf("checkpoint versions (-want +got):\n%s", diff)
-			}
-			fromCheckpoint, err := tbl.Snapshot(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(tc.want) > 0 && (fromCheckpoint.Segment.Checkpoint == nil || fromCheckpoint.Segment.Checkpoint.Version != tc.want[len(tc.want)-1]) {
-				t.Errorf("latest snapshot segment %+v does not start at the newest checkpoint", fromCheckpoint.Segment)
-			}
-			// Replay the JSON alone: a copy of the log without
-			// checkpoints.
-			jsonDir := t.TempDir()
-			for _, fi := range infos {
-				if ParseLogPath(fi).Type != LogPathCommit {
-					continue
-				}
-				b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(fi.Name)))
-				if err != nil {
-					t.Fatal(err)
-				}
-				os.MkdirAll(filepath.Join(jsonDir, LogDir), 0o755)
-				if err := os.WriteFile(filepath.Join(jsonDir, filepath.FromSlash(fi.Name)), b, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			js, _ := storage.NewLocal(jsonDir)
-			fromJSON, err := Open(js).Snapshot(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if fromJSON.Segment.Checkpoint != nil {
-				t.Fatal("JSON copy has a checkpoint")
-			}
-			txCompareSnapshots(t, fromJSON, fromCheckpoint)
 		})
 	}
+	if !sync {
+		if err := tbl.WaitCheckpoints(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []int64
+	infos, _ := tbl.Storage().ListFrom(ctx, LogDir, "")
+	for _, fi := range infos {
+		if lp := ParseLogPath(fi); lp.Type == LogPathClassicCheckpoint {
+			got = append(got, lp.Version)
+		}
+	}
+	if sync || len(want) == 0 {
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("checkpoint versions (-want +got):\n%s", diff)
+		}
+	} else if len(got) == 0 || got[len(got)-1] != want[len(want)-1] || len(slices.DeleteFunc(slices.Clone(got), func(v int64) bool { return slices.Contains(want, v) })) > 0 {
+		t.Fatalf("checkpoint versions %v, want some of %v including the last", got, want)
+	}
+	fromCheckpoint, err := tbl.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want) > 0 && (fromCheckpoint.Segment.Checkpoint == nil || fromCheckpoint.Segment.Checkpoint.Version != want[len(want)-1]) {
+		t.Errorf("latest snapshot segment %+v does not start at the newest checkpoint", fromCheckpoint.Segment)
+	}
+	// Replay the JSON alone: a copy of the log without
+	// checkpoints.
+	jsonDir := t.TempDir()
+	for _, fi := range infos {
+		if ParseLogPath(fi).Type != LogPathCommit {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(fi.Name)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.MkdirAll(filepath.Join(jsonDir, LogDir), 0o755)
+		if err := os.WriteFile(filepath.Join(jsonDir, filepath.FromSlash(fi.Name)), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	js, _ := storage.NewLocal(jsonDir)
+	fromJSON, err := Open(js).Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fromJSON.Segment.Checkpoint != nil {
+		t.Fatal("JSON copy has a checkpoint")
+	}
+	txCompareSnapshots(t, fromJSON, fromCheckpoint)
 }
 
 // txCompareSnapshots compares the table state of two snapshots (not their
@@ -617,6 +643,9 @@ func TestTxnCommitCheckpointFailureIsLogged(t *testing.T) {
 	txCreate(t, tbl, nil, nil)
 	for i := 0; i < 2; i++ {
 		txCommit(t, tbl, func(tx *Transaction) { tx.Add(txAdd(fmt.Sprintf("f%d", i), 1)) })
+	}
+	if err := tbl.WaitCheckpoints(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 	mu.Lock()
 	defer mu.Unlock()
