@@ -28,6 +28,7 @@ import (
 	"github.com/streamgen/streamgen/gen/internal/naming"
 	"github.com/streamgen/streamgen/gen/ir"
 	"github.com/streamgen/streamgen/gen/plan"
+	"github.com/streamgen/streamgen/runtime/planprint"
 )
 
 // Config is one generator run, as plain data.
@@ -322,4 +323,50 @@ func Load(ctx context.Context, cfg Config) (*ir.Program, error) {
 		return nil, r.relativize(diags)
 	}
 	return prog, nil
+}
+
+// Plans builds the plan fingerprint (runtime/planprint) of each runnable
+// pipeline of the specs, in name order: the plan the generated code
+// embeds and compares with its checkpoint and table at start, with
+// positions relative to Dir (as diagnostics are). A pipeline the
+// generated code cannot run yet has no plan and is left out. Errors are
+// Generate's.
+func Plans(ctx context.Context, cfg Config) ([]*planprint.Plan, error) {
+	r, err := resolve(cfg)
+	if err != nil {
+		return nil, err
+	}
+	prog, diags := frontLoad(ctx, r, cfg)
+	if diags.Len() > 0 {
+		return nil, r.relativize(diags)
+	}
+	file := func(f string) string {
+		if path.IsAbs(f) {
+			return f
+		}
+		if rel, err := filepath.Rel(r.dir, filepath.Join(r.root, filepath.FromSlash(f))); err == nil {
+			return filepath.ToSlash(rel)
+		}
+		return f
+	}
+	var out []*planprint.Plan
+	for _, pl := range prog.Pipelines {
+		p, ds := plan.Build(prog, plan.Config{
+			PkgPath:  r.pkgPath(r.outDir),
+			PkgName:  cfg.Package,
+			Pipeline: pl.Name,
+			Decoders: true,
+		})
+		if ds.Len() > 0 {
+			diags.Append(ds)
+			continue
+		}
+		if pp := emit.PlanPrint(p, file); pp != nil {
+			out = append(out, pp)
+		}
+	}
+	if diags.Len() > 0 {
+		return nil, r.relativize(diags)
+	}
+	return out, nil
 }

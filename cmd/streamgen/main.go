@@ -10,8 +10,11 @@
 //	generate [-o DIR] [--package NAME] [--omit-version] SPEC...
 //	        generate the Go package of each pipeline spec (records,
 //	        decoders, Delta schemas); run from //go:generate
-//	check SPEC...
-//	        check specs and their schemas; print diagnostics only
+//	check [--checkpoint DIR] [--table PATH] SPEC...
+//	        check specs and their schemas; print diagnostics only. With
+//	        --checkpoint or --table: whether the pipeline can restart on
+//	        that checkpoint and Delta table (allowed, allowed with table
+//	        evolution, refused, with the reasons); exit 1 if refused
 //	diff [-o DIR] SPEC...
 //	        list generated files that are stale, missing or extra, with a
 //	        unified diff; exit 1 if any

@@ -6,6 +6,7 @@ import (
 	"github.com/dave/jennifer/jen"
 
 	"github.com/streamgen/streamgen/gen/plan"
+	"github.com/streamgen/streamgen/runtime/planprint"
 )
 
 // The Parquet struct tags and the Delta schema of a record are decided
@@ -153,4 +154,54 @@ func deltaType(t *plan.Type) jen.Code {
 func fingerprintConst(r *plan.Record) jen.Code {
 	return jen.Add(doc(wrap(fmt.Sprintf("%s identifies the shape of %s: its field names, types and required and nullable flags. It changes exactly when the records change shape, so a checkpoint or table can be checked against the code reading it.", r.FingerprintConst, r.GoName)))).Line().
 		Const().Id(r.FingerprintConst).Op("=").Lit(r.Fingerprint)
+}
+
+// The same mapping as values, for the plan record (gen/emit.PlanPrint):
+// a column's Delta type and nullability exactly as deltaField and
+// deltaType emit them, so the schema the plan records is the one
+// <Record>DeltaSchema() returns.
+
+// planprintField is deltaField's column: nullable when the Go field is a
+// pointer or a slice.
+func planprintField(f *plan.Field) planprint.Field {
+	return planprint.Field{
+		Name:     f.IR.Name,
+		Type:     planprintType(f.Type),
+		Nullable: f.Type.Pointer || f.Type.Kind == plan.GoSlice,
+		Pos:      planprintPos(f.IR.Pos),
+	}
+}
+
+// planprintFields are a record's columns, in field order.
+func planprintFields(r *plan.Record) []planprint.Field {
+	out := make([]planprint.Field, len(r.Fields))
+	for i, f := range r.Fields {
+		out[i] = planprintField(f)
+	}
+	return out
+}
+
+// planprintType is deltaType's Delta type.
+func planprintType(t *plan.Type) planprint.Type {
+	switch t.Kind {
+	case plan.GoString, plan.GoEnum:
+		return planprint.String
+	case plan.GoInt32:
+		return planprint.Integer
+	case plan.GoInt64:
+		return planprint.Long
+	case plan.GoFloat64:
+		return planprint.Double
+	case plan.GoBool:
+		return planprint.Boolean
+	case plan.GoTime:
+		return planprint.Timestamp
+	case plan.GoDate:
+		return planprint.Date
+	case plan.GoStruct:
+		return planprint.StructOf(planprintFields(t.Record)...)
+	case plan.GoSlice:
+		return planprint.ArrayOf(planprintType(t.Elem), t.Elem.Pointer)
+	}
+	panic("emit: unknown Go kind " + string(t.Kind))
 }

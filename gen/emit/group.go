@@ -101,6 +101,9 @@ func newGroup(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 		jen.List(jen.Id("sinkStore"), jen.Err()).Op(":=").Id("env").Dot("Store").Call(jen.Id("ctx"), jen.Lit("sink"), jen.Id("cfg").Dot("SinkPath")),
 		ifErr,
 	)
+	// No checkpoint to compare with: the plan is checked against the
+	// table's schema only.
+	add(checkPlanCode(r, pl))
 	if quarantines(pl) {
 		add(
 			jen.List(jen.Id("quarantineTable"), jen.Err()).Op(":=").Id("env").Dot("Quarantine").Call(jen.Id("ctx"), jen.Id("cfg").Dot("QuarantinePath"), jen.Id("cfg").Dot("SinkPath"), jen.Lit("_quarantine")),

@@ -66,6 +66,8 @@ func pipelineFile(jf *jen.File, p *plan.Plan) {
 		jf.Add(newPipeline(r, pl))
 	}
 	jf.Line()
+	jf.Add(planConst(p))
+	jf.Line()
 	jf.Add(rowFunc(r, pl))
 	for _, st := range r.Steps {
 		if st.Map != nil {
@@ -340,6 +342,9 @@ func newPipeline(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
 		)
 	}
+	// The plan check before anything else is opened: a refused change
+	// writes nothing.
+	add(checkPlanCode(r, pl))
 	switch {
 	case pl.Source.Kafka != nil:
 		add(kafkaSourceCode(r, pl)...)
@@ -1272,11 +1277,10 @@ func aggOperatorCode(r *plan.Runnable, pl *ir.Pipeline) []jen.Code {
 		mode = "Append"
 	}
 	cfg := jen.Dict{
-		jen.Id("Mode"):      jen.Qual(aggregatePath, mode),
-		jen.Id("Watermark"): jen.Lit(r.Watermark != nil),
-		jen.Id("Fingerprint"): jen.Qual(fmtPath, "Sprintf").Call(jen.Lit("%s %s v%d"), jen.Lit(a.Key+"/"+a.State),
-			jen.Id(a.Result.FingerprintConst), jen.Id(a.Version)),
-		jen.Id("Retain"): jen.Int64().Call(jen.Id("cp").Dot("MinBatchesToRetain").Call()),
+		jen.Id("Mode"):        jen.Qual(aggregatePath, mode),
+		jen.Id("Watermark"):   jen.Lit(r.Watermark != nil),
+		jen.Id("Fingerprint"): jen.Lit(stateFingerprint(a)),
+		jen.Id("Retain"):      jen.Int64().Call(jen.Id("cp").Dot("MinBatchesToRetain").Call()),
 	}
 	if windowedKey(a) {
 		cfg[jen.Id("WindowEnd")] = jen.Func().Params(jen.Id("k").Op("*").Id(a.Key)).Qual(timePath, "Time").Block(

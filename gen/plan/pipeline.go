@@ -109,6 +109,11 @@ type Runnable struct {
 	ResultRow, ResultKey string
 	// Kafka is set when the source or the sink is Kafka.
 	Kafka *KafkaPlan
+	// PlanConst names the unexported constant holding the pipeline's plan
+	// record (runtime/planprint's Encode of gen/emit.PlanPrint): New<P>
+	// compares it with the checkpoint's record and the table's schema
+	// before the first batch.
+	PlanConst string
 }
 
 // KafkaPlan is the Go shape of a pipeline's Kafka source and sink.
@@ -200,6 +205,7 @@ func (b *builder) planRunnable(p *Plan) {
 		Source:        b.records[pl.Source.Record],
 		Output:        b.rowRecord(pl.Output),
 		MainDir:       "cmd/" + strings.ReplaceAll(pl.Name, "_", "-"),
+		PlanConst:     lower + "Plan",
 	}
 	if pl.Sink.Kind == ir.SinkForeachBatch {
 		r.ForeachBatch = lower + "ForeachBatch"
@@ -266,7 +272,7 @@ func (b *builder) planRunnable(p *Plan) {
 	if r.Kafka != nil {
 		kafkaNames = []string{r.Kafka.Closer, r.Kafka.SinkKey, r.Kafka.SinkHeaders}
 	}
-	for _, name := range append([]string{r.Config, r.DefaultConfig, r.New, r.Row, r.ForeachBatch, r.SinkRow, r.PartitionValues}, kafkaNames...) {
+	for _, name := range append([]string{r.Config, r.DefaultConfig, r.New, r.Row, r.ForeachBatch, r.SinkRow, r.PartitionValues, r.PlanConst}, kafkaNames...) {
 		if name != "" {
 			b.claim(name, o)
 		}

@@ -46,6 +46,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/streamgen/streamgen/runtime/monitor"
+	"github.com/streamgen/streamgen/runtime/planprint"
 	"github.com/streamgen/streamgen/runtime/stream"
 	"github.com/streamgen/streamgen/runtime/trigger"
 )
@@ -159,10 +160,22 @@ func (c *Command) Run(ctx context.Context, args []string, newQuery NewQuery) err
 	}
 	logger := c.logger(bar)
 	err = c.run(ctx, logger, bar, newQuery)
-	if err != nil {
-		logger.Error(c.name+" failed", "err", err)
-	}
+	c.reportFailure(logger, err)
 	return err
+}
+
+// reportFailure logs a failed run. A refused pipeline change (a
+// *planprint.RefusedError: one line per change, with the way forward) is
+// also written to stderr as it is, since a log line would escape its
+// lines.
+func (c *Command) reportFailure(logger *slog.Logger, err error) {
+	if err == nil {
+		return
+	}
+	logger.Error(c.name+" failed", "err", err)
+	if refused, ok := errors.AsType[*planprint.RefusedError](err); ok && refused != nil {
+		fmt.Fprintln(c.stderr, err) // it names the pipeline already
+	}
 }
 
 // parse parses args and decides whether to show the progress bar; help

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/streamgen/streamgen/runtime/checkpoint"
+	"github.com/streamgen/streamgen/runtime/planprint"
 	"github.com/streamgen/streamgen/runtime/storage"
 	"github.com/streamgen/streamgen/runtime/stream"
 	"github.com/streamgen/streamgen/runtime/trigger"
@@ -321,5 +322,32 @@ func TestIsTerminal(t *testing.T) {
 	defer null.Close()
 	if isTerminal(null) {
 		t.Errorf("%s (a character device, not a terminal) is a terminal", os.DevNull)
+	}
+}
+
+// A refused pipeline change is written to stderr as it is, one line per
+// change, beside the log record.
+func TestRunPrintsRefusedPlanReport(t *testing.T) {
+	refused := &planprint.RefusedError{Verdict: planprint.Verdict{Changes: []planprint.Change{{
+		Kind: planprint.Refused, What: "grouping keys",
+		Old: "[device string]", New: "[device string, site string]",
+		Why:        "the state of the checkpoint is keyed by the old keys",
+		WayForward: "start a new checkpoint",
+	}}}}
+	var out syncBuffer
+	c := New("toy")
+	c.SetOutput(&out)
+	err := c.Run(t.Context(), nil, func(context.Context, Env) (*stream.Query, error) {
+		return nil, fmt.Errorf("toy: %w", refused)
+	})
+	if !errors.Is(err, refused) || ExitCode(err) != 1 {
+		t.Fatalf("Run = %v (exit %d), want the refusal and exit 1", err, ExitCode(err))
+	}
+	want := "toy: " + refused.Error() + "\n"
+	if !strings.Contains(out.String(), want) {
+		t.Errorf("output lacks the plain report %q:\n%s", want, out.String())
+	}
+	if !strings.Contains(refused.Error(), "\n"+refused.Verdict.Changes[0].String()) {
+		t.Errorf("the report %q lacks its change line", refused.Error())
 	}
 }

@@ -74,9 +74,7 @@ func (c *Command) RunRunner(ctx context.Context, args []string, newRunner NewRun
 	if other != nil {
 		err = c.runRunner(ctx, logger, other, metrics)
 	}
-	if err != nil {
-		logger.Error(c.name+" failed", "err", err)
-	}
+	c.reportFailure(logger, err)
 	return err
 }
 

@@ -13,6 +13,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/streamgen/streamgen/runtime/checkpoint"
 	"github.com/streamgen/streamgen/runtime/delta"
+	"github.com/streamgen/streamgen/runtime/planprint"
 	"github.com/streamgen/streamgen/runtime/quarantine"
 	"github.com/streamgen/streamgen/runtime/storage"
 	"github.com/streamgen/streamgen/runtime/stream"
@@ -114,6 +116,71 @@ func (e *Env) Quarantine(ctx context.Context, location, base, name string) (*qua
 	}
 	return quarantine.NewDelta(delta.Open(st), quarantine.Logger(e.Logger)), nil
 }
+
+// CheckPlan compares the pipeline's plan (record: the plan record the
+// generated code embeds, planprint.Encode's) with the plan recorded in
+// the checkpoint and, when table is not nil (a Delta sink), with the
+// table's current schema, before anything is read or written
+// (planprint.CheckAndRecord). The plan's sink table is the table's
+// location as opened (cfg.SinkPath), not the spec's text.
+//
+// A refused change returns a *PlanError whose message is the verdict's
+// report: every change, one a line, with its position in the spec, the
+// old and new shapes, why and the way forward, then a summary. Allowed
+// changes are logged, one a line, and the plan is recorded. Without a
+// checkpoint (Checkpoint nil: a Kafka consumer group, whose table is its
+// only checkpoint) only the table's schema is compared and nothing is
+// recorded.
+func (e *Env) CheckPlan(ctx context.Context, record string, table *delta.Table) error {
+	p := planprint.MustDecode(record)
+	var schema *delta.StructType
+	if table != nil {
+		p.Sink.Table = table.Location()
+		snap, err := table.Snapshot(ctx)
+		switch {
+		case err == nil:
+			schema = snap.Schema
+		case errors.Is(err, delta.ErrNotATable):
+			// No table yet: the first commit creates it.
+		default:
+			return fmt.Errorf("%s: sink %s: %w", e.Name, table.Location(), err)
+		}
+	}
+	var v planprint.Verdict
+	if e.Checkpoint == nil {
+		v = planprint.Compare(nil, p, schema)
+	} else {
+		var err error
+		v, err = planprint.CheckAndRecord(ctx, e.Checkpoint.Storage(), p, schema)
+		if err != nil && !v.Refused() {
+			return fmt.Errorf("%s: checkpoint %s: %w", e.Name, e.CheckpointPath, err)
+		}
+	}
+	if v.Refused() {
+		return &PlanError{Pipeline: e.Name, Verdict: v}
+	}
+	for _, c := range v.Changes {
+		e.Logger.Info("plan change", "pipeline", e.Name, "kind", c.Kind.String(), "change", c.String())
+	}
+	return nil
+}
+
+// PlanError is CheckPlan's refusal: the pipeline changed in a way its
+// checkpoint or table cannot take. Its message is the verdict's report.
+type PlanError struct {
+	Pipeline string
+	Verdict  planprint.Verdict
+}
+
+func (e *PlanError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: the pipeline changed incompatibly with its checkpoint or table:\n", e.Pipeline)
+	_ = e.Verdict.Report(&b)
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// Unwrap returns the verdict's *planprint.RefusedError.
+func (e *PlanError) Unwrap() error { return e.Verdict.Err() }
 
 // tempCheckpoint removes a temporary checkpoint when the query ends
 // without an error, as Spark does; a failed query keeps it for inspection.

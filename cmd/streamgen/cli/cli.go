@@ -35,7 +35,8 @@ Usage:
 Commands:
 
 	generate    generate Go code from pipeline specs
-	check       check pipeline specs and their schemas
+	check       check pipeline specs and their schemas, and whether a changed
+	            pipeline can restart on its checkpoint and table
 	diff        report generated files that are stale
 	init        scaffold a new pipeline
 	ir          dump the validated pipeline model as JSON

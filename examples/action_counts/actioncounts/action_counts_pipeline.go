@@ -79,6 +79,9 @@ func NewActionCounts(ctx context.Context, cfg ActionCountsConfig) (*stream.Query
 	if err != nil {
 		return nil, err
 	}
+	if err := env.CheckPlan(ctx, actionCountsPlan, delta.Open(sinkStore)); err != nil {
+		return nil, err
+	}
 	srcStore, err := env.Store(ctx, "source", cfg.SourcePath)
 	if err != nil {
 		return nil, err
@@ -112,7 +115,7 @@ func NewActionCounts(ctx context.Context, cfg ActionCountsConfig) (*stream.Query
 	agg, err := aggregate.New[ActionCountsKey, ActionCountsState](
 		state.Sub(cp.Storage(), state.Dir(0, 0)),
 		aggregate.Config[ActionCountsKey]{
-			Fingerprint: fmt.Sprintf("%s %s v%d", "ActionCountsKey/ActionCountsState", actionCountsResultSchemaFingerprint, ActionCountsStateVersion),
+			Fingerprint: "ActionCountsKey/ActionCountsState sha256:679f29b8bbe32c7cbf9f6c068d9cb8bb68d2c937aa7a98fa861dd8b2cce1d5c5 v3",
 			Mode:        aggregate.Complete,
 			Retain:      int64(cp.MinBatchesToRetain()),
 			Watermark:   false,
@@ -184,6 +187,106 @@ func NewActionCounts(ctx context.Context, cfg ActionCountsConfig) (*stream.Query
 		stream.Name("action_counts"), stream.Trigger(cfg.Trigger), stream.Logger(logger), stream.SinkDescription(sink.Description()), stream.Listeners(env.Listeners...),
 	)
 }
+
+// actionCountsPlan is the plan record of the action_counts pipeline
+// (runtime/planprint): its sources, steps, stateful operators, output mode and
+// sink as this code runs them. NewActionCounts compares it with the plan
+// recorded in the checkpoint and with the Delta table's schema before the
+// first batch, refuses a change the checkpoint or table cannot take, and
+// records it.
+const actionCountsPlan = `{
+  "version": 1,
+  "pipeline": "action_counts",
+  "sources": [
+    {
+      "kind": "files",
+      "format": "json",
+      "path": "data/events",
+      "schema": [
+        {
+          "name": "time",
+          "type": "timestamp",
+          "pos": "schemas/event.json:7:5"
+        },
+        {
+          "name": "action",
+          "type": "string",
+          "pos": "schemas/event.json:12:5"
+        }
+      ],
+      "options": {
+        "cleanSource": "off",
+        "maxFileAge": "168h",
+        "maxFilesPerTrigger": "1",
+        "onMalformed": "quarantine"
+      },
+      "pos": "examples/action_counts/pipeline.yaml:9:5"
+    }
+  ],
+  "operators": [
+    {
+      "kind": "aggregate",
+      "keys": [
+        {
+          "name": "action",
+          "type": "string",
+          "pos": "examples/action_counts/pipeline.yaml:15:14"
+        }
+      ],
+      "window": {
+        "kind": "tumbling",
+        "column": "time",
+        "size": "1h0m0s",
+        "pos": "examples/action_counts/pipeline.yaml:16:15"
+      },
+      "aggregates": [
+        {
+          "func": "count",
+          "name": "count",
+          "type": "long",
+          "pos": "examples/action_counts/pipeline.yaml:18:14"
+        }
+      ],
+      "stateVersion": 3,
+      "stateFingerprint": "ActionCountsKey/ActionCountsState sha256:679f29b8bbe32c7cbf9f6c068d9cb8bb68d2c937aa7a98fa861dd8b2cce1d5c5 v3",
+      "pos": "examples/action_counts/pipeline.yaml:15:7"
+    }
+  ],
+  "outputMode": "complete",
+  "outputModePos": "examples/action_counts/pipeline.yaml:22:17",
+  "sink": {
+    "kind": "delta",
+    "table": "data/tables/action_counts",
+    "schema": [
+      {
+        "name": "action",
+        "type": "string",
+        "pos": "examples/action_counts/pipeline.yaml:15:14"
+      },
+      {
+        "name": "window_start",
+        "type": "timestamp",
+        "pos": "examples/action_counts/pipeline.yaml:16:15"
+      },
+      {
+        "name": "window_end",
+        "type": "timestamp",
+        "pos": "examples/action_counts/pipeline.yaml:16:15"
+      },
+      {
+        "name": "count",
+        "type": "long",
+        "pos": "examples/action_counts/pipeline.yaml:18:14"
+      }
+    ],
+    "options": {
+      "targetFileSize": "134217728"
+    },
+    "pos": "examples/action_counts/pipeline.yaml:21:5"
+  },
+  "pos": "examples/action_counts/pipeline.yaml:6:7"
+}
+`
 
 // sinkChunkRows is how many rows the runner hands the Delta sink at a time: the
 // rows of a batch are written while it is read, so memory does not grow with

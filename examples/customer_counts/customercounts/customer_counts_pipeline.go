@@ -77,6 +77,9 @@ func NewCustomerCounts(ctx context.Context, cfg CustomerCountsConfig) (*stream.Q
 	if err != nil {
 		return nil, err
 	}
+	if err := env.CheckPlan(ctx, customerCountsPlan, delta.Open(sinkStore)); err != nil {
+		return nil, err
+	}
 	srcStore, err := env.Store(ctx, "source", cfg.SourcePath)
 	if err != nil {
 		return nil, err
@@ -103,7 +106,7 @@ func NewCustomerCounts(ctx context.Context, cfg CustomerCountsConfig) (*stream.Q
 	agg, err := aggregate.New[CustomerCountsKey, CustomerCountsState](
 		state.Sub(cp.Storage(), state.Dir(0, 0)),
 		aggregate.Config[CustomerCountsKey]{
-			Fingerprint: fmt.Sprintf("%s %s v%d", "CustomerCountsKey/CustomerCountsState", customerCountsResultSchemaFingerprint, CustomerCountsStateVersion),
+			Fingerprint: "CustomerCountsKey/CustomerCountsState sha256:c2a0b4b972c2b1dea8fb3c960b02683ea72b900b9d582ae721a2e9b07d790767 v1",
 			Mode:        aggregate.Complete,
 			Retain:      int64(cp.MinBatchesToRetain()),
 			Watermark:   false,
@@ -172,6 +175,102 @@ func NewCustomerCounts(ctx context.Context, cfg CustomerCountsConfig) (*stream.Q
 		stream.Name("customer_counts"), stream.Trigger(cfg.Trigger), stream.Logger(logger), stream.SinkDescription(sink.Description()), stream.Listeners(env.Listeners...),
 	)
 }
+
+// customerCountsPlan is the plan record of the customer_counts pipeline
+// (runtime/planprint): its sources, steps, stateful operators, output mode and
+// sink as this code runs them. NewCustomerCounts compares it with the plan
+// recorded in the checkpoint and with the Delta table's schema before the
+// first batch, refuses a change the checkpoint or table cannot take, and
+// records it.
+const customerCountsPlan = `{
+  "version": 1,
+  "pipeline": "customer_counts",
+  "sources": [
+    {
+      "kind": "delta",
+      "path": "tables/internetorders",
+      "schema": [
+        {
+          "name": "orderId",
+          "type": "string",
+          "pos": "examples/orders_stream/schemas/order.json:7:5"
+        },
+        {
+          "name": "customerId",
+          "type": "string",
+          "pos": "examples/orders_stream/schemas/order.json:11:5"
+        },
+        {
+          "name": "amount",
+          "type": "double",
+          "pos": "examples/orders_stream/schemas/order.json:15:5"
+        },
+        {
+          "name": "status",
+          "type": "string",
+          "pos": "examples/orders_stream/schemas/order.json:19:5"
+        },
+        {
+          "name": "orderTime",
+          "type": "timestamp",
+          "pos": "examples/orders_stream/schemas/order.json:24:5"
+        }
+      ],
+      "options": {
+        "maxFilesPerTrigger": "1000",
+        "skipChangeCommits": "true"
+      },
+      "pos": "examples/customer_counts/streamgen.yaml:21:5"
+    }
+  ],
+  "operators": [
+    {
+      "kind": "aggregate",
+      "keys": [
+        {
+          "name": "customerId",
+          "type": "string",
+          "pos": "examples/customer_counts/streamgen.yaml:26:14"
+        }
+      ],
+      "aggregates": [
+        {
+          "func": "count",
+          "name": "orders",
+          "type": "long",
+          "pos": "examples/customer_counts/streamgen.yaml:28:15"
+        }
+      ],
+      "stateVersion": 1,
+      "stateFingerprint": "CustomerCountsKey/CustomerCountsState sha256:c2a0b4b972c2b1dea8fb3c960b02683ea72b900b9d582ae721a2e9b07d790767 v1",
+      "pos": "examples/customer_counts/streamgen.yaml:26:7"
+    }
+  ],
+  "outputMode": "complete",
+  "outputModePos": "examples/customer_counts/streamgen.yaml:32:17",
+  "sink": {
+    "kind": "delta",
+    "table": "tables/customer_counts",
+    "schema": [
+      {
+        "name": "customerId",
+        "type": "string",
+        "pos": "examples/customer_counts/streamgen.yaml:26:14"
+      },
+      {
+        "name": "orders",
+        "type": "long",
+        "pos": "examples/customer_counts/streamgen.yaml:28:15"
+      }
+    ],
+    "options": {
+      "targetFileSize": "134217728"
+    },
+    "pos": "examples/customer_counts/streamgen.yaml:31:5"
+  },
+  "pos": "examples/customer_counts/streamgen.yaml:18:7"
+}
+`
 
 // sinkChunkRows is how many rows the runner hands the Delta sink at a time: the
 // rows of a batch are written while it is read, so memory does not grow with

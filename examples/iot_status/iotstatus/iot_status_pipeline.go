@@ -75,6 +75,9 @@ func NewIotStatus(ctx context.Context, cfg IotStatusConfig) (*stream.Query, erro
 	if err != nil {
 		return nil, err
 	}
+	if err := env.CheckPlan(ctx, iotStatusPlan, delta.Open(sinkStore)); err != nil {
+		return nil, err
+	}
 	srcStore, err := env.Store(ctx, "source", cfg.SourcePath)
 	if err != nil {
 		return nil, err
@@ -146,6 +149,66 @@ func NewIotStatus(ctx context.Context, cfg IotStatusConfig) (*stream.Query, erro
 		stream.Name("iot_status"), stream.Trigger(cfg.Trigger), stream.Logger(logger), stream.SinkDescription(sink.Description()), stream.Listeners(env.Listeners...),
 	)
 }
+
+// iotStatusPlan is the plan record of the iot_status pipeline
+// (runtime/planprint): its sources, steps, stateful operators, output mode and
+// sink as this code runs them. NewIotStatus compares it with the plan recorded
+// in the checkpoint and with the Delta table's schema before the first batch,
+// refuses a change the checkpoint or table cannot take, and records it.
+const iotStatusPlan = `{
+  "version": 1,
+  "pipeline": "iot_status",
+  "sources": [
+    {
+      "kind": "files",
+      "format": "json",
+      "path": "data/input",
+      "schema": [
+        {
+          "name": "device",
+          "type": "string",
+          "pos": "schemas/device_status.json:7:5"
+        },
+        {
+          "name": "status",
+          "type": "string",
+          "pos": "schemas/device_status.json:11:5"
+        }
+      ],
+      "options": {
+        "cleanSource": "off",
+        "maxFileAge": "168h",
+        "maxFilesPerTrigger": "1",
+        "onMalformed": "quarantine"
+      },
+      "pos": "examples/iot_status/pipeline.yaml:10:5"
+    }
+  ],
+  "outputMode": "append",
+  "outputModePos": "examples/iot_status/pipeline.yaml:17:17",
+  "sink": {
+    "kind": "delta",
+    "table": "data/tables/iot_status",
+    "schema": [
+      {
+        "name": "device",
+        "type": "string",
+        "pos": "schemas/device_status.json:7:5"
+      },
+      {
+        "name": "status",
+        "type": "string",
+        "pos": "schemas/device_status.json:11:5"
+      }
+    ],
+    "options": {
+      "targetFileSize": "134217728"
+    },
+    "pos": "examples/iot_status/pipeline.yaml:16:5"
+  },
+  "pos": "examples/iot_status/pipeline.yaml:7:7"
+}
+`
 
 // sinkChunkRows is how many rows the runner hands the Delta sink at a time: the
 // rows of a batch are written while it is read, so memory does not grow with

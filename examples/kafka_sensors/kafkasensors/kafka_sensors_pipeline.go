@@ -79,6 +79,9 @@ func NewKafkaSensors(ctx context.Context, cfg KafkaSensorsConfig) (*stream.Query
 	if err != nil {
 		return nil, err
 	}
+	if err := env.CheckPlan(ctx, kafkaSensorsPlan, delta.Open(sinkStore)); err != nil {
+		return nil, err
+	}
 	quarantineTable, err := env.Quarantine(ctx, cfg.QuarantinePath, cfg.SinkPath, "_quarantine")
 	if err != nil {
 		return nil, err
@@ -157,6 +160,81 @@ func NewKafkaSensors(ctx context.Context, cfg KafkaSensorsConfig) (*stream.Query
 	}
 	return q, nil
 }
+
+// kafkaSensorsPlan is the plan record of the kafka_sensors pipeline
+// (runtime/planprint): its sources, steps, stateful operators, output mode and
+// sink as this code runs them. NewKafkaSensors compares it with the plan
+// recorded in the checkpoint and with the Delta table's schema before the
+// first batch, refuses a change the checkpoint or table cannot take, and
+// records it.
+const kafkaSensorsPlan = `{
+  "version": 1,
+  "pipeline": "kafka_sensors",
+  "sources": [
+    {
+      "kind": "kafka",
+      "subscribe": [
+        "sensor-readings"
+      ],
+      "schema": [
+        {
+          "name": "device_id",
+          "type": "string",
+          "pos": "examples/kafka_sensors/schemas/sensor_reading.json:7:5"
+        },
+        {
+          "name": "temperature",
+          "type": "double",
+          "pos": "examples/kafka_sensors/schemas/sensor_reading.json:11:5"
+        },
+        {
+          "name": "timestamp",
+          "type": "timestamp",
+          "pos": "examples/kafka_sensors/schemas/sensor_reading.json:15:5"
+        }
+      ],
+      "options": {
+        "failOnDataLoss": "true",
+        "format": "json",
+        "kafka.bootstrap.servers": "localhost:9092",
+        "maxOffsetsPerTrigger": "100000",
+        "maxTriggerDelay": "15m",
+        "onMalformed": "quarantine",
+        "startingOffsets": "earliest"
+      },
+      "pos": "examples/kafka_sensors/streamgen.yaml:18:5"
+    }
+  ],
+  "outputMode": "append",
+  "outputModePos": "examples/kafka_sensors/streamgen.yaml:28:17",
+  "sink": {
+    "kind": "delta",
+    "table": "tables/sensor_readings_bronze",
+    "schema": [
+      {
+        "name": "device_id",
+        "type": "string",
+        "pos": "examples/kafka_sensors/schemas/sensor_reading.json:7:5"
+      },
+      {
+        "name": "temperature",
+        "type": "double",
+        "pos": "examples/kafka_sensors/schemas/sensor_reading.json:11:5"
+      },
+      {
+        "name": "timestamp",
+        "type": "timestamp",
+        "pos": "examples/kafka_sensors/schemas/sensor_reading.json:15:5"
+      }
+    ],
+    "options": {
+      "targetFileSize": "134217728"
+    },
+    "pos": "examples/kafka_sensors/streamgen.yaml:27:5"
+  },
+  "pos": "examples/kafka_sensors/streamgen.yaml:15:7"
+}
+`
 
 // kafkaSensorsCloser closes the pipeline's Kafka clients: NewKafkaSensors
 // calls it when building the query fails, and the query when it ends (it is a

@@ -79,6 +79,9 @@ func NewLateEvents(ctx context.Context, cfg LateEventsConfig) (*stream.Query, er
 	if err != nil {
 		return nil, err
 	}
+	if err := env.CheckPlan(ctx, lateEventsPlan, delta.Open(sinkStore)); err != nil {
+		return nil, err
+	}
 	srcStore, err := env.Store(ctx, "source", cfg.SourcePath)
 	if err != nil {
 		return nil, err
@@ -112,7 +115,7 @@ func NewLateEvents(ctx context.Context, cfg LateEventsConfig) (*stream.Query, er
 	agg, err := aggregate.New[LateEventsKey, LateEventsState](
 		state.Sub(cp.Storage(), state.Dir(0, 0)),
 		aggregate.Config[LateEventsKey]{
-			Fingerprint: fmt.Sprintf("%s %s v%d", "LateEventsKey/LateEventsState", lateEventsResultSchemaFingerprint, LateEventsStateVersion),
+			Fingerprint: "LateEventsKey/LateEventsState sha256:679f29b8bbe32c7cbf9f6c068d9cb8bb68d2c937aa7a98fa861dd8b2cce1d5c5 v3",
 			Mode:        aggregate.Append,
 			Retain:      int64(cp.MinBatchesToRetain()),
 			Watermark:   true,
@@ -193,6 +196,118 @@ func NewLateEvents(ctx context.Context, cfg LateEventsConfig) (*stream.Query, er
 		stream.Name("late_events"), stream.Trigger(cfg.Trigger), stream.Logger(logger), stream.SinkDescription(sink.Description()), stream.Listeners(env.Listeners...), stream.WatermarkDelay(5*time.Minute),
 	)
 }
+
+// lateEventsPlan is the plan record of the late_events pipeline
+// (runtime/planprint): its sources, steps, stateful operators, output mode and
+// sink as this code runs them. NewLateEvents compares it with the plan
+// recorded in the checkpoint and with the Delta table's schema before the
+// first batch, refuses a change the checkpoint or table cannot take, and
+// records it.
+const lateEventsPlan = `{
+  "version": 1,
+  "pipeline": "late_events",
+  "sources": [
+    {
+      "kind": "files",
+      "format": "json",
+      "path": "data/events",
+      "schema": [
+        {
+          "name": "time",
+          "type": "timestamp",
+          "pos": "schemas/event.json:7:5"
+        },
+        {
+          "name": "action",
+          "type": "string",
+          "pos": "schemas/event.json:12:5"
+        }
+      ],
+      "options": {
+        "cleanSource": "off",
+        "maxFileAge": "168h",
+        "maxFilesPerTrigger": "1",
+        "onMalformed": "quarantine"
+      },
+      "pos": "examples/late_events/pipeline.yaml:13:5"
+    }
+  ],
+  "steps": [
+    {
+      "op": "watermark",
+      "text": "time 5m",
+      "pos": "examples/late_events/pipeline.yaml:18:16"
+    }
+  ],
+  "operators": [
+    {
+      "kind": "aggregate",
+      "keys": [
+        {
+          "name": "action",
+          "type": "string",
+          "pos": "examples/late_events/pipeline.yaml:20:14"
+        }
+      ],
+      "window": {
+        "kind": "tumbling",
+        "column": "time",
+        "size": "10m0s",
+        "pos": "examples/late_events/pipeline.yaml:21:15"
+      },
+      "aggregates": [
+        {
+          "func": "count",
+          "name": "count",
+          "type": "long",
+          "pos": "examples/late_events/pipeline.yaml:23:14"
+        }
+      ],
+      "watermark": {
+        "column": "time",
+        "delay": "5m0s",
+        "pos": "examples/late_events/pipeline.yaml:18:16"
+      },
+      "stateVersion": 3,
+      "stateFingerprint": "LateEventsKey/LateEventsState sha256:679f29b8bbe32c7cbf9f6c068d9cb8bb68d2c937aa7a98fa861dd8b2cce1d5c5 v3",
+      "pos": "examples/late_events/pipeline.yaml:20:7"
+    }
+  ],
+  "outputMode": "append",
+  "outputModePos": "examples/late_events/pipeline.yaml:27:17",
+  "sink": {
+    "kind": "delta",
+    "table": "data/tables/late_events",
+    "schema": [
+      {
+        "name": "action",
+        "type": "string",
+        "pos": "examples/late_events/pipeline.yaml:20:14"
+      },
+      {
+        "name": "window_start",
+        "type": "timestamp",
+        "pos": "examples/late_events/pipeline.yaml:21:15"
+      },
+      {
+        "name": "window_end",
+        "type": "timestamp",
+        "pos": "examples/late_events/pipeline.yaml:21:15"
+      },
+      {
+        "name": "count",
+        "type": "long",
+        "pos": "examples/late_events/pipeline.yaml:23:14"
+      }
+    ],
+    "options": {
+      "targetFileSize": "134217728"
+    },
+    "pos": "examples/late_events/pipeline.yaml:26:5"
+  },
+  "pos": "examples/late_events/pipeline.yaml:10:7"
+}
+`
 
 // sinkChunkRows is how many rows the runner hands the Delta sink at a time: the
 // rows of a batch are written while it is read, so memory does not grow with

@@ -78,6 +78,9 @@ func NewOrdersStream(ctx context.Context, cfg OrdersStreamConfig) (*stream.Query
 	if err != nil {
 		return nil, err
 	}
+	if err := env.CheckPlan(ctx, ordersStreamPlan, delta.Open(sinkStore)); err != nil {
+		return nil, err
+	}
 	srcStore, err := env.Store(ctx, "source", cfg.SourcePath)
 	if err != nil {
 		return nil, err
@@ -104,7 +107,7 @@ func NewOrdersStream(ctx context.Context, cfg OrdersStreamConfig) (*stream.Query
 	agg, err := aggregate.New[OrdersStreamKey, OrdersStreamState](
 		state.Sub(cp.Storage(), state.Dir(0, 0)),
 		aggregate.Config[OrdersStreamKey]{
-			Fingerprint: fmt.Sprintf("%s %s v%d", "OrdersStreamKey/OrdersStreamState", ordersStreamResultSchemaFingerprint, OrdersStreamStateVersion),
+			Fingerprint: "OrdersStreamKey/OrdersStreamState sha256:3cfe9247f87123506deac88b918e27e2ac370596662effbe606af16b895fa7b4 v3",
 			Mode:        aggregate.Append,
 			Retain:      int64(cp.MinBatchesToRetain()),
 			Watermark:   true,
@@ -185,6 +188,131 @@ func NewOrdersStream(ctx context.Context, cfg OrdersStreamConfig) (*stream.Query
 		stream.Name("orders_stream"), stream.Trigger(cfg.Trigger), stream.Logger(logger), stream.SinkDescription(sink.Description()), stream.Listeners(env.Listeners...), stream.WatermarkDelay(time.Minute),
 	)
 }
+
+// ordersStreamPlan is the plan record of the orders_stream pipeline
+// (runtime/planprint): its sources, steps, stateful operators, output mode and
+// sink as this code runs them. NewOrdersStream compares it with the plan
+// recorded in the checkpoint and with the Delta table's schema before the
+// first batch, refuses a change the checkpoint or table cannot take, and
+// records it.
+const ordersStreamPlan = `{
+  "version": 1,
+  "pipeline": "orders_stream",
+  "sources": [
+    {
+      "kind": "delta",
+      "path": "tables/internetorders",
+      "schema": [
+        {
+          "name": "orderId",
+          "type": "string",
+          "pos": "examples/orders_stream/schemas/order.json:7:5"
+        },
+        {
+          "name": "customerId",
+          "type": "string",
+          "pos": "examples/orders_stream/schemas/order.json:11:5"
+        },
+        {
+          "name": "amount",
+          "type": "double",
+          "pos": "examples/orders_stream/schemas/order.json:15:5"
+        },
+        {
+          "name": "status",
+          "type": "string",
+          "pos": "examples/orders_stream/schemas/order.json:19:5"
+        },
+        {
+          "name": "orderTime",
+          "type": "timestamp",
+          "pos": "examples/orders_stream/schemas/order.json:24:5"
+        }
+      ],
+      "options": {
+        "maxFilesPerTrigger": "1000",
+        "skipChangeCommits": "true"
+      },
+      "pos": "examples/orders_stream/streamgen.yaml:30:5"
+    }
+  ],
+  "steps": [
+    {
+      "op": "watermark",
+      "text": "orderTime 1m",
+      "pos": "examples/orders_stream/streamgen.yaml:34:16"
+    }
+  ],
+  "operators": [
+    {
+      "kind": "aggregate",
+      "keys": [],
+      "window": {
+        "kind": "tumbling",
+        "column": "orderTime",
+        "size": "1m0s",
+        "pos": "examples/orders_stream/streamgen.yaml:36:15"
+      },
+      "aggregates": [
+        {
+          "func": "count",
+          "name": "orders",
+          "type": "long",
+          "pos": "examples/orders_stream/streamgen.yaml:38:15"
+        },
+        {
+          "func": "sum",
+          "input": "amount",
+          "name": "amount",
+          "type": "double",
+          "pos": "examples/orders_stream/streamgen.yaml:39:15"
+        }
+      ],
+      "watermark": {
+        "column": "orderTime",
+        "delay": "1m0s",
+        "pos": "examples/orders_stream/streamgen.yaml:34:16"
+      },
+      "stateVersion": 3,
+      "stateFingerprint": "OrdersStreamKey/OrdersStreamState sha256:3cfe9247f87123506deac88b918e27e2ac370596662effbe606af16b895fa7b4 v3",
+      "pos": "examples/orders_stream/streamgen.yaml:36:7"
+    }
+  ],
+  "outputMode": "append",
+  "outputModePos": "examples/orders_stream/streamgen.yaml:43:17",
+  "sink": {
+    "kind": "delta",
+    "table": "tables/orders_per_minute",
+    "schema": [
+      {
+        "name": "window_start",
+        "type": "timestamp",
+        "pos": "examples/orders_stream/streamgen.yaml:36:15"
+      },
+      {
+        "name": "window_end",
+        "type": "timestamp",
+        "pos": "examples/orders_stream/streamgen.yaml:36:15"
+      },
+      {
+        "name": "orders",
+        "type": "long",
+        "pos": "examples/orders_stream/streamgen.yaml:38:15"
+      },
+      {
+        "name": "amount",
+        "type": "double",
+        "pos": "examples/orders_stream/streamgen.yaml:39:15"
+      }
+    ],
+    "options": {
+      "targetFileSize": "134217728"
+    },
+    "pos": "examples/orders_stream/streamgen.yaml:42:5"
+  },
+  "pos": "examples/orders_stream/streamgen.yaml:27:7"
+}
+`
 
 // sinkChunkRows is how many rows the runner hands the Delta sink at a time: the
 // rows of a batch are written while it is read, so memory does not grow with

@@ -79,6 +79,9 @@ func NewSlidingWindow(ctx context.Context, cfg SlidingWindowConfig) (*stream.Que
 	if err != nil {
 		return nil, err
 	}
+	if err := env.CheckPlan(ctx, slidingWindowPlan, delta.Open(sinkStore)); err != nil {
+		return nil, err
+	}
 	srcStore, err := env.Store(ctx, "source", cfg.SourcePath)
 	if err != nil {
 		return nil, err
@@ -114,7 +117,7 @@ func NewSlidingWindow(ctx context.Context, cfg SlidingWindowConfig) (*stream.Que
 	agg, err := aggregate.New[SlidingWindowKey, SlidingWindowState](
 		state.Sub(cp.Storage(), state.Dir(0, 0)),
 		aggregate.Config[SlidingWindowKey]{
-			Fingerprint: fmt.Sprintf("%s %s v%d", "SlidingWindowKey/SlidingWindowState", slidingWindowResultSchemaFingerprint, SlidingWindowStateVersion),
+			Fingerprint: "SlidingWindowKey/SlidingWindowState sha256:db9ea3854a4595627d3c6796a45315a58efcf7ce1def8ae6d7d1d3ea13f732eb v3",
 			Mode:        aggregate.Update,
 			Retain:      int64(cp.MinBatchesToRetain()),
 			Watermark:   true,
@@ -172,6 +175,143 @@ func NewSlidingWindow(ctx context.Context, cfg SlidingWindowConfig) (*stream.Que
 		stream.Name("sliding_window"), stream.Trigger(cfg.Trigger), stream.Logger(logger), stream.SinkDescription(sink.Description()), stream.Listeners(env.Listeners...), stream.WatermarkDelay(10*time.Minute),
 	)
 }
+
+// slidingWindowPlan is the plan record of the sliding_window pipeline
+// (runtime/planprint): its sources, steps, stateful operators, output mode and
+// sink as this code runs them. NewSlidingWindow compares it with the plan
+// recorded in the checkpoint and with the Delta table's schema before the
+// first batch, refuses a change the checkpoint or table cannot take, and
+// records it.
+const slidingWindowPlan = `{
+  "version": 1,
+  "pipeline": "sliding_window",
+  "sources": [
+    {
+      "kind": "files",
+      "format": "json",
+      "path": "data/events",
+      "schema": [
+        {
+          "name": "time",
+          "type": "timestamp",
+          "pos": "schemas/event.json:7:5"
+        },
+        {
+          "name": "action",
+          "type": "string",
+          "pos": "schemas/event.json:12:5"
+        }
+      ],
+      "options": {
+        "cleanSource": "off",
+        "maxFileAge": "168h",
+        "maxFilesPerTrigger": "1",
+        "onMalformed": "quarantine"
+      },
+      "pos": "examples/sliding_window/pipeline.yaml:12:5"
+    }
+  ],
+  "steps": [
+    {
+      "op": "watermark",
+      "text": "time 10m",
+      "pos": "examples/sliding_window/pipeline.yaml:17:16"
+    }
+  ],
+  "operators": [
+    {
+      "kind": "aggregate",
+      "keys": [
+        {
+          "name": "action",
+          "type": "string",
+          "pos": "examples/sliding_window/pipeline.yaml:19:14"
+        }
+      ],
+      "window": {
+        "kind": "sliding",
+        "column": "time",
+        "size": "10m0s",
+        "slide": "5m0s",
+        "pos": "examples/sliding_window/pipeline.yaml:20:15"
+      },
+      "aggregates": [
+        {
+          "func": "count",
+          "name": "count",
+          "type": "long",
+          "pos": "examples/sliding_window/pipeline.yaml:22:14"
+        },
+        {
+          "func": "min",
+          "input": "time",
+          "name": "first_seen",
+          "type": "timestamp",
+          "pos": "examples/sliding_window/pipeline.yaml:23:19"
+        },
+        {
+          "func": "max",
+          "input": "time",
+          "name": "last_seen",
+          "type": "timestamp",
+          "pos": "examples/sliding_window/pipeline.yaml:24:18"
+        }
+      ],
+      "watermark": {
+        "column": "time",
+        "delay": "10m0s",
+        "pos": "examples/sliding_window/pipeline.yaml:17:16"
+      },
+      "stateVersion": 3,
+      "stateFingerprint": "SlidingWindowKey/SlidingWindowState sha256:db9ea3854a4595627d3c6796a45315a58efcf7ce1def8ae6d7d1d3ea13f732eb v3",
+      "pos": "examples/sliding_window/pipeline.yaml:19:7"
+    }
+  ],
+  "outputMode": "update",
+  "outputModePos": "examples/sliding_window/pipeline.yaml:28:17",
+  "sink": {
+    "kind": "delta",
+    "table": "data/tables/sliding_window",
+    "schema": [
+      {
+        "name": "action",
+        "type": "string",
+        "pos": "examples/sliding_window/pipeline.yaml:19:14"
+      },
+      {
+        "name": "window_start",
+        "type": "timestamp",
+        "pos": "examples/sliding_window/pipeline.yaml:20:15"
+      },
+      {
+        "name": "window_end",
+        "type": "timestamp",
+        "pos": "examples/sliding_window/pipeline.yaml:20:15"
+      },
+      {
+        "name": "count",
+        "type": "long",
+        "pos": "examples/sliding_window/pipeline.yaml:22:14"
+      },
+      {
+        "name": "first_seen",
+        "type": "timestamp",
+        "pos": "examples/sliding_window/pipeline.yaml:23:19"
+      },
+      {
+        "name": "last_seen",
+        "type": "timestamp",
+        "pos": "examples/sliding_window/pipeline.yaml:24:18"
+      }
+    ],
+    "options": {
+      "targetFileSize": "134217728"
+    },
+    "pos": "examples/sliding_window/pipeline.yaml:27:5"
+  },
+  "pos": "examples/sliding_window/pipeline.yaml:9:7"
+}
+`
 
 // slidingWindowResultRow returns r as a delta.Row in the order of
 // SlidingWindowResultDeltaSchema (null for a nil field).

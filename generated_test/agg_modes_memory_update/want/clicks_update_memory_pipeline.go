@@ -76,6 +76,9 @@ func NewClicksUpdateMemory(ctx context.Context, cfg ClicksUpdateMemoryConfig) (*
 		return nil, err
 	}
 	logger, cp := env.Logger, env.Checkpoint
+	if err := env.CheckPlan(ctx, clicksUpdateMemoryPlan, nil); err != nil {
+		return nil, err
+	}
 	srcStore, err := env.Store(ctx, "source", cfg.SourcePath)
 	if err != nil {
 		return nil, err
@@ -104,7 +107,7 @@ func NewClicksUpdateMemory(ctx context.Context, cfg ClicksUpdateMemoryConfig) (*
 	agg, err := aggregate.New[ClicksUpdateMemoryKey, ClicksUpdateMemoryState](
 		state.Sub(cp.Storage(), state.Dir(0, 0)),
 		aggregate.Config[ClicksUpdateMemoryKey]{
-			Fingerprint: fmt.Sprintf("%s %s v%d", "ClicksUpdateMemoryKey/ClicksUpdateMemoryState", clicksUpdateMemoryResultSchemaFingerprint, ClicksUpdateMemoryStateVersion),
+			Fingerprint: "ClicksUpdateMemoryKey/ClicksUpdateMemoryState sha256:7ec4eaddc834709b628ba0aebaf6274d440c605637533302dcfabade983c2ee0 v3",
 			Mode:        aggregate.Update,
 			Retain:      int64(cp.MinBatchesToRetain()),
 			Watermark:   true,
@@ -159,6 +162,199 @@ func NewClicksUpdateMemory(ctx context.Context, cfg ClicksUpdateMemoryConfig) (*
 		stream.Name("clicks_update_memory"), stream.Trigger(cfg.Trigger), stream.Logger(logger), stream.SinkDescription(sink.Description()), stream.Listeners(env.Listeners...), stream.WatermarkDelay(5*time.Minute),
 	)
 }
+
+// clicksUpdateMemoryPlan is the plan record of the clicks_update_memory
+// pipeline (runtime/planprint): its sources, steps, stateful operators, output
+// mode and sink as this code runs them. NewClicksUpdateMemory compares it with
+// the plan recorded in the checkpoint and with the Delta table's schema before
+// the first batch, refuses a change the checkpoint or table cannot take, and
+// records it.
+const clicksUpdateMemoryPlan = `{
+  "version": 1,
+  "pipeline": "clicks_update_memory",
+  "sources": [
+    {
+      "kind": "files",
+      "format": "json",
+      "path": "data/clicks",
+      "schema": [
+        {
+          "name": "time",
+          "type": "timestamp",
+          "pos": "generated_test/internal/aggmodel/click.json:7:5"
+        },
+        {
+          "name": "user",
+          "type": "string",
+          "pos": "generated_test/internal/aggmodel/click.json:12:5"
+        },
+        {
+          "name": "page",
+          "type": "string",
+          "pos": "generated_test/internal/aggmodel/click.json:13:5"
+        },
+        {
+          "name": "n",
+          "type": "long",
+          "pos": "generated_test/internal/aggmodel/click.json:14:5"
+        }
+      ],
+      "options": {
+        "cleanSource": "off",
+        "maxFileAge": "168h",
+        "maxFilesPerTrigger": "1",
+        "onMalformed": "quarantine"
+      },
+      "pos": "generated_test/agg_modes_memory_update/streamgen.yaml:8:10"
+    }
+  ],
+  "steps": [
+    {
+      "op": "watermark",
+      "text": "time 5m",
+      "pos": "generated_test/agg_modes_memory_update/streamgen.yaml:10:16"
+    }
+  ],
+  "operators": [
+    {
+      "kind": "aggregate",
+      "keys": [
+        {
+          "name": "user",
+          "type": "string",
+          "pos": "generated_test/agg_modes_memory_update/streamgen.yaml:11:22"
+        }
+      ],
+      "window": {
+        "kind": "tumbling",
+        "column": "time",
+        "size": "10m0s",
+        "pos": "generated_test/agg_modes_memory_update/streamgen.yaml:11:37"
+      },
+      "aggregates": [
+        {
+          "func": "count",
+          "name": "count",
+          "type": "long",
+          "pos": "generated_test/agg_modes_memory_update/streamgen.yaml:13:14"
+        },
+        {
+          "func": "sum",
+          "input": "n",
+          "name": "total",
+          "type": "long",
+          "pos": "generated_test/agg_modes_memory_update/streamgen.yaml:14:14"
+        },
+        {
+          "func": "min",
+          "input": "n",
+          "name": "smallest",
+          "type": "long",
+          "pos": "generated_test/agg_modes_memory_update/streamgen.yaml:15:17"
+        },
+        {
+          "func": "max",
+          "input": "n",
+          "name": "largest",
+          "type": "long",
+          "pos": "generated_test/agg_modes_memory_update/streamgen.yaml:16:16"
+        },
+        {
+          "func": "avg",
+          "input": "n",
+          "name": "mean",
+          "type": "double",
+          "pos": "generated_test/agg_modes_memory_update/streamgen.yaml:17:13"
+        },
+        {
+          "func": "count_distinct",
+          "input": "page",
+          "name": "pages",
+          "type": "long",
+          "pos": "generated_test/agg_modes_memory_update/streamgen.yaml:18:14"
+        },
+        {
+          "func": "max",
+          "input": "time",
+          "name": "latest",
+          "type": "timestamp",
+          "pos": "generated_test/agg_modes_memory_update/streamgen.yaml:19:15"
+        }
+      ],
+      "watermark": {
+        "column": "time",
+        "delay": "5m0s",
+        "pos": "generated_test/agg_modes_memory_update/streamgen.yaml:10:16"
+      },
+      "stateVersion": 3,
+      "stateFingerprint": "ClicksUpdateMemoryKey/ClicksUpdateMemoryState sha256:7ec4eaddc834709b628ba0aebaf6274d440c605637533302dcfabade983c2ee0 v3",
+      "pos": "generated_test/agg_modes_memory_update/streamgen.yaml:11:14"
+    }
+  ],
+  "outputMode": "update",
+  "outputModePos": "generated_test/agg_modes_memory_update/streamgen.yaml:21:24",
+  "sink": {
+    "kind": "memory",
+    "schema": [
+      {
+        "name": "user",
+        "type": "string",
+        "pos": "generated_test/agg_modes_memory_update/streamgen.yaml:11:22"
+      },
+      {
+        "name": "window_start",
+        "type": "timestamp",
+        "pos": "generated_test/agg_modes_memory_update/streamgen.yaml:11:37"
+      },
+      {
+        "name": "window_end",
+        "type": "timestamp",
+        "pos": "generated_test/agg_modes_memory_update/streamgen.yaml:11:37"
+      },
+      {
+        "name": "count",
+        "type": "long",
+        "pos": "generated_test/agg_modes_memory_update/streamgen.yaml:13:14"
+      },
+      {
+        "name": "total",
+        "type": "long",
+        "pos": "generated_test/agg_modes_memory_update/streamgen.yaml:14:14"
+      },
+      {
+        "name": "smallest",
+        "type": "long",
+        "pos": "generated_test/agg_modes_memory_update/streamgen.yaml:15:17"
+      },
+      {
+        "name": "largest",
+        "type": "long",
+        "pos": "generated_test/agg_modes_memory_update/streamgen.yaml:16:16"
+      },
+      {
+        "name": "mean",
+        "type": "double",
+        "pos": "generated_test/agg_modes_memory_update/streamgen.yaml:17:13"
+      },
+      {
+        "name": "pages",
+        "type": "long",
+        "pos": "generated_test/agg_modes_memory_update/streamgen.yaml:18:14"
+      },
+      {
+        "name": "latest",
+        "type": "timestamp",
+        "pos": "generated_test/agg_modes_memory_update/streamgen.yaml:19:15"
+      }
+    ],
+    "options": {
+      "name": "clicks_update_memory"
+    },
+    "pos": "generated_test/agg_modes_memory_update/streamgen.yaml:21:11"
+  },
+  "pos": "generated_test/agg_modes_memory_update/streamgen.yaml:6:7"
+}
+`
 
 // clicksUpdateMemoryResultKey returns r's grouping key (keys and window) as a
 // string: the key of the memory sink's update mode.

@@ -80,6 +80,9 @@ func NewClickSessionsDelta(ctx context.Context, cfg ClickSessionsDeltaConfig) (*
 	if err != nil {
 		return nil, err
 	}
+	if err := env.CheckPlan(ctx, clickSessionsDeltaPlan, delta.Open(sinkStore)); err != nil {
+		return nil, err
+	}
 	srcStore, err := env.Store(ctx, "source", cfg.SourcePath)
 	if err != nil {
 		return nil, err
@@ -113,7 +116,7 @@ func NewClickSessionsDelta(ctx context.Context, cfg ClickSessionsDeltaConfig) (*
 	agg, err := aggregate.NewSession[ClickSessionsDeltaKey, ClickSessionsDeltaState](
 		state.Sub(cp.Storage(), state.Dir(0, 0)),
 		aggregate.Config[ClickSessionsDeltaKey]{
-			Fingerprint: fmt.Sprintf("%s %s v%d", "ClickSessionsDeltaKey/ClickSessionsDeltaState", clickSessionsDeltaResultSchemaFingerprint, ClickSessionsDeltaStateVersion),
+			Fingerprint: "ClickSessionsDeltaKey/ClickSessionsDeltaState sha256:7ec4eaddc834709b628ba0aebaf6274d440c605637533302dcfabade983c2ee0 v4",
 			Mode:        aggregate.Append,
 			Retain:      int64(cp.MinBatchesToRetain()),
 			Watermark:   true,
@@ -201,6 +204,200 @@ func NewClickSessionsDelta(ctx context.Context, cfg ClickSessionsDeltaConfig) (*
 		stream.Name("click_sessions_delta"), stream.Trigger(cfg.Trigger), stream.Logger(logger), stream.SinkDescription(sink.Description()), stream.Listeners(env.Listeners...), stream.WatermarkDelay(5*time.Minute),
 	)
 }
+
+// clickSessionsDeltaPlan is the plan record of the click_sessions_delta
+// pipeline (runtime/planprint): its sources, steps, stateful operators, output
+// mode and sink as this code runs them. NewClickSessionsDelta compares it with
+// the plan recorded in the checkpoint and with the Delta table's schema before
+// the first batch, refuses a change the checkpoint or table cannot take, and
+// records it.
+const clickSessionsDeltaPlan = `{
+  "version": 1,
+  "pipeline": "click_sessions_delta",
+  "sources": [
+    {
+      "kind": "files",
+      "format": "json",
+      "path": "data/clicks",
+      "schema": [
+        {
+          "name": "time",
+          "type": "timestamp",
+          "pos": "generated_test/internal/aggmodel/click.json:7:5"
+        },
+        {
+          "name": "user",
+          "type": "string",
+          "pos": "generated_test/internal/aggmodel/click.json:12:5"
+        },
+        {
+          "name": "page",
+          "type": "string",
+          "pos": "generated_test/internal/aggmodel/click.json:13:5"
+        },
+        {
+          "name": "n",
+          "type": "long",
+          "pos": "generated_test/internal/aggmodel/click.json:14:5"
+        }
+      ],
+      "options": {
+        "cleanSource": "off",
+        "maxFileAge": "168h",
+        "maxFilesPerTrigger": "1",
+        "onMalformed": "quarantine"
+      },
+      "pos": "generated_test/agg_sessions_delta_append/streamgen.yaml:8:10"
+    }
+  ],
+  "steps": [
+    {
+      "op": "watermark",
+      "text": "time 5m",
+      "pos": "generated_test/agg_sessions_delta_append/streamgen.yaml:10:16"
+    }
+  ],
+  "operators": [
+    {
+      "kind": "aggregate",
+      "keys": [
+        {
+          "name": "user",
+          "type": "string",
+          "pos": "generated_test/agg_sessions_delta_append/streamgen.yaml:11:22"
+        }
+      ],
+      "window": {
+        "kind": "session",
+        "column": "time",
+        "gap": "3m0s",
+        "pos": "generated_test/agg_sessions_delta_append/streamgen.yaml:11:37"
+      },
+      "aggregates": [
+        {
+          "func": "count",
+          "name": "count",
+          "type": "long",
+          "pos": "generated_test/agg_sessions_delta_append/streamgen.yaml:13:14"
+        },
+        {
+          "func": "sum",
+          "input": "n",
+          "name": "total",
+          "type": "long",
+          "pos": "generated_test/agg_sessions_delta_append/streamgen.yaml:14:14"
+        },
+        {
+          "func": "min",
+          "input": "n",
+          "name": "smallest",
+          "type": "long",
+          "pos": "generated_test/agg_sessions_delta_append/streamgen.yaml:15:17"
+        },
+        {
+          "func": "max",
+          "input": "n",
+          "name": "largest",
+          "type": "long",
+          "pos": "generated_test/agg_sessions_delta_append/streamgen.yaml:16:16"
+        },
+        {
+          "func": "avg",
+          "input": "n",
+          "name": "mean",
+          "type": "double",
+          "pos": "generated_test/agg_sessions_delta_append/streamgen.yaml:17:13"
+        },
+        {
+          "func": "count_distinct",
+          "input": "page",
+          "name": "pages",
+          "type": "long",
+          "pos": "generated_test/agg_sessions_delta_append/streamgen.yaml:18:14"
+        },
+        {
+          "func": "max",
+          "input": "time",
+          "name": "latest",
+          "type": "timestamp",
+          "pos": "generated_test/agg_sessions_delta_append/streamgen.yaml:19:15"
+        }
+      ],
+      "watermark": {
+        "column": "time",
+        "delay": "5m0s",
+        "pos": "generated_test/agg_sessions_delta_append/streamgen.yaml:10:16"
+      },
+      "stateVersion": 4,
+      "stateFingerprint": "ClickSessionsDeltaKey/ClickSessionsDeltaState sha256:7ec4eaddc834709b628ba0aebaf6274d440c605637533302dcfabade983c2ee0 v4",
+      "pos": "generated_test/agg_sessions_delta_append/streamgen.yaml:11:14"
+    }
+  ],
+  "outputMode": "append",
+  "outputModePos": "generated_test/agg_sessions_delta_append/streamgen.yaml:21:52",
+  "sink": {
+    "kind": "delta",
+    "table": "tables/click_sessions",
+    "schema": [
+      {
+        "name": "user",
+        "type": "string",
+        "pos": "generated_test/agg_sessions_delta_append/streamgen.yaml:11:22"
+      },
+      {
+        "name": "window_start",
+        "type": "timestamp",
+        "pos": "generated_test/agg_sessions_delta_append/streamgen.yaml:11:37"
+      },
+      {
+        "name": "window_end",
+        "type": "timestamp",
+        "pos": "generated_test/agg_sessions_delta_append/streamgen.yaml:11:37"
+      },
+      {
+        "name": "count",
+        "type": "long",
+        "pos": "generated_test/agg_sessions_delta_append/streamgen.yaml:13:14"
+      },
+      {
+        "name": "total",
+        "type": "long",
+        "pos": "generated_test/agg_sessions_delta_append/streamgen.yaml:14:14"
+      },
+      {
+        "name": "smallest",
+        "type": "long",
+        "pos": "generated_test/agg_sessions_delta_append/streamgen.yaml:15:17"
+      },
+      {
+        "name": "largest",
+        "type": "long",
+        "pos": "generated_test/agg_sessions_delta_append/streamgen.yaml:16:16"
+      },
+      {
+        "name": "mean",
+        "type": "double",
+        "pos": "generated_test/agg_sessions_delta_append/streamgen.yaml:17:13"
+      },
+      {
+        "name": "pages",
+        "type": "long",
+        "pos": "generated_test/agg_sessions_delta_append/streamgen.yaml:18:14"
+      },
+      {
+        "name": "latest",
+        "type": "timestamp",
+        "pos": "generated_test/agg_sessions_delta_append/streamgen.yaml:19:15"
+      }
+    ],
+    "options": {
+      "targetFileSize": "134217728"
+    },
+    "pos": "generated_test/agg_sessions_delta_append/streamgen.yaml:21:10"
+  },
+  "pos": "generated_test/agg_sessions_delta_append/streamgen.yaml:6:7"
+}
+`
 
 // sinkChunkRows is how many rows the runner hands the Delta sink at a time: the
 // rows of a batch are written while it is read, so memory does not grow with

@@ -76,6 +76,9 @@ func NewClickSessionsMemory(ctx context.Context, cfg ClickSessionsMemoryConfig) 
 		return nil, err
 	}
 	logger, cp := env.Logger, env.Checkpoint
+	if err := env.CheckPlan(ctx, clickSessionsMemoryPlan, nil); err != nil {
+		return nil, err
+	}
 	srcStore, err := env.Store(ctx, "source", cfg.SourcePath)
 	if err != nil {
 		return nil, err
@@ -104,7 +107,7 @@ func NewClickSessionsMemory(ctx context.Context, cfg ClickSessionsMemoryConfig) 
 	agg, err := aggregate.NewSession[ClickSessionsMemoryKey, ClickSessionsMemoryState](
 		state.Sub(cp.Storage(), state.Dir(0, 0)),
 		aggregate.Config[ClickSessionsMemoryKey]{
-			Fingerprint: fmt.Sprintf("%s %s v%d", "ClickSessionsMemoryKey/ClickSessionsMemoryState", clickSessionsMemoryResultSchemaFingerprint, ClickSessionsMemoryStateVersion),
+			Fingerprint: "ClickSessionsMemoryKey/ClickSessionsMemoryState sha256:7ec4eaddc834709b628ba0aebaf6274d440c605637533302dcfabade983c2ee0 v4",
 			Mode:        aggregate.Complete,
 			Retain:      int64(cp.MinBatchesToRetain()),
 			Watermark:   true,
@@ -166,3 +169,196 @@ func NewClickSessionsMemory(ctx context.Context, cfg ClickSessionsMemoryConfig) 
 		stream.Name("click_sessions_memory"), stream.Trigger(cfg.Trigger), stream.Logger(logger), stream.SinkDescription(sink.Description()), stream.Listeners(env.Listeners...), stream.WatermarkDelay(5*time.Minute),
 	)
 }
+
+// clickSessionsMemoryPlan is the plan record of the click_sessions_memory
+// pipeline (runtime/planprint): its sources, steps, stateful operators, output
+// mode and sink as this code runs them. NewClickSessionsMemory compares it
+// with the plan recorded in the checkpoint and with the Delta table's schema
+// before the first batch, refuses a change the checkpoint or table cannot
+// take, and records it.
+const clickSessionsMemoryPlan = `{
+  "version": 1,
+  "pipeline": "click_sessions_memory",
+  "sources": [
+    {
+      "kind": "files",
+      "format": "json",
+      "path": "data/clicks",
+      "schema": [
+        {
+          "name": "time",
+          "type": "timestamp",
+          "pos": "generated_test/internal/aggmodel/click.json:7:5"
+        },
+        {
+          "name": "user",
+          "type": "string",
+          "pos": "generated_test/internal/aggmodel/click.json:12:5"
+        },
+        {
+          "name": "page",
+          "type": "string",
+          "pos": "generated_test/internal/aggmodel/click.json:13:5"
+        },
+        {
+          "name": "n",
+          "type": "long",
+          "pos": "generated_test/internal/aggmodel/click.json:14:5"
+        }
+      ],
+      "options": {
+        "cleanSource": "off",
+        "maxFileAge": "168h",
+        "maxFilesPerTrigger": "1",
+        "onMalformed": "quarantine"
+      },
+      "pos": "generated_test/agg_sessions_memory_complete/streamgen.yaml:9:10"
+    }
+  ],
+  "steps": [
+    {
+      "op": "watermark",
+      "text": "time 5m",
+      "pos": "generated_test/agg_sessions_memory_complete/streamgen.yaml:11:16"
+    }
+  ],
+  "operators": [
+    {
+      "kind": "aggregate",
+      "keys": [
+        {
+          "name": "user",
+          "type": "string",
+          "pos": "generated_test/agg_sessions_memory_complete/streamgen.yaml:12:22"
+        }
+      ],
+      "window": {
+        "kind": "session",
+        "column": "time",
+        "gap": "3m0s",
+        "pos": "generated_test/agg_sessions_memory_complete/streamgen.yaml:12:37"
+      },
+      "aggregates": [
+        {
+          "func": "count",
+          "name": "count",
+          "type": "long",
+          "pos": "generated_test/agg_sessions_memory_complete/streamgen.yaml:14:14"
+        },
+        {
+          "func": "sum",
+          "input": "n",
+          "name": "total",
+          "type": "long",
+          "pos": "generated_test/agg_sessions_memory_complete/streamgen.yaml:15:14"
+        },
+        {
+          "func": "min",
+          "input": "n",
+          "name": "smallest",
+          "type": "long",
+          "pos": "generated_test/agg_sessions_memory_complete/streamgen.yaml:16:17"
+        },
+        {
+          "func": "max",
+          "input": "n",
+          "name": "largest",
+          "type": "long",
+          "pos": "generated_test/agg_sessions_memory_complete/streamgen.yaml:17:16"
+        },
+        {
+          "func": "avg",
+          "input": "n",
+          "name": "mean",
+          "type": "double",
+          "pos": "generated_test/agg_sessions_memory_complete/streamgen.yaml:18:13"
+        },
+        {
+          "func": "count_distinct",
+          "input": "page",
+          "name": "pages",
+          "type": "long",
+          "pos": "generated_test/agg_sessions_memory_complete/streamgen.yaml:19:14"
+        },
+        {
+          "func": "max",
+          "input": "time",
+          "name": "latest",
+          "type": "timestamp",
+          "pos": "generated_test/agg_sessions_memory_complete/streamgen.yaml:20:15"
+        }
+      ],
+      "watermark": {
+        "column": "time",
+        "delay": "5m0s",
+        "pos": "generated_test/agg_sessions_memory_complete/streamgen.yaml:11:16"
+      },
+      "stateVersion": 4,
+      "stateFingerprint": "ClickSessionsMemoryKey/ClickSessionsMemoryState sha256:7ec4eaddc834709b628ba0aebaf6274d440c605637533302dcfabade983c2ee0 v4",
+      "pos": "generated_test/agg_sessions_memory_complete/streamgen.yaml:12:14"
+    }
+  ],
+  "outputMode": "complete",
+  "outputModePos": "generated_test/agg_sessions_memory_complete/streamgen.yaml:22:24",
+  "sink": {
+    "kind": "memory",
+    "schema": [
+      {
+        "name": "user",
+        "type": "string",
+        "pos": "generated_test/agg_sessions_memory_complete/streamgen.yaml:12:22"
+      },
+      {
+        "name": "window_start",
+        "type": "timestamp",
+        "pos": "generated_test/agg_sessions_memory_complete/streamgen.yaml:12:37"
+      },
+      {
+        "name": "window_end",
+        "type": "timestamp",
+        "pos": "generated_test/agg_sessions_memory_complete/streamgen.yaml:12:37"
+      },
+      {
+        "name": "count",
+        "type": "long",
+        "pos": "generated_test/agg_sessions_memory_complete/streamgen.yaml:14:14"
+      },
+      {
+        "name": "total",
+        "type": "long",
+        "pos": "generated_test/agg_sessions_memory_complete/streamgen.yaml:15:14"
+      },
+      {
+        "name": "smallest",
+        "type": "long",
+        "pos": "generated_test/agg_sessions_memory_complete/streamgen.yaml:16:17"
+      },
+      {
+        "name": "largest",
+        "type": "long",
+        "pos": "generated_test/agg_sessions_memory_complete/streamgen.yaml:17:16"
+      },
+      {
+        "name": "mean",
+        "type": "double",
+        "pos": "generated_test/agg_sessions_memory_complete/streamgen.yaml:18:13"
+      },
+      {
+        "name": "pages",
+        "type": "long",
+        "pos": "generated_test/agg_sessions_memory_complete/streamgen.yaml:19:14"
+      },
+      {
+        "name": "latest",
+        "type": "timestamp",
+        "pos": "generated_test/agg_sessions_memory_complete/streamgen.yaml:20:15"
+      }
+    ],
+    "options": {
+      "name": "click_sessions_memory"
+    },
+    "pos": "generated_test/agg_sessions_memory_complete/streamgen.yaml:22:11"
+  },
+  "pos": "generated_test/agg_sessions_memory_complete/streamgen.yaml:7:7"
+}
+`

@@ -75,6 +75,9 @@ func NewSalesStats(ctx context.Context, cfg SalesStatsConfig) (*stream.Query, er
 		return nil, err
 	}
 	logger, cp := env.Logger, env.Checkpoint
+	if err := env.CheckPlan(ctx, salesStatsPlan, nil); err != nil {
+		return nil, err
+	}
 	srcStore, err := env.Store(ctx, "source", cfg.SourcePath)
 	if err != nil {
 		return nil, err
@@ -102,7 +105,7 @@ func NewSalesStats(ctx context.Context, cfg SalesStatsConfig) (*stream.Query, er
 	agg, err := aggregate.New[SalesStatsKey, SalesStatsState](
 		state.Sub(cp.Storage(), state.Dir(0, 0)),
 		aggregate.Config[SalesStatsKey]{
-			Fingerprint: fmt.Sprintf("%s %s v%d", "SalesStatsKey/SalesStatsState", salesStatsResultSchemaFingerprint, SalesStatsStateVersion),
+			Fingerprint: "SalesStatsKey/SalesStatsState sha256:09aa80d24817e1b31e9afdff7950c209f01805945bbba3919f42135cdcb91d51 v3",
 			Mode:        aggregate.Update,
 			Retain:      int64(cp.MinBatchesToRetain()),
 			Watermark:   false,
@@ -150,6 +153,607 @@ func NewSalesStats(ctx context.Context, cfg SalesStatsConfig) (*stream.Query, er
 		stream.Name("sales_stats"), stream.Trigger(cfg.Trigger), stream.Logger(logger), stream.SinkDescription(sink.Description()), stream.Listeners(env.Listeners...),
 	)
 }
+
+// salesStatsPlan is the plan record of the sales_stats pipeline
+// (runtime/planprint): its sources, steps, stateful operators, output mode and
+// sink as this code runs them. NewSalesStats compares it with the plan
+// recorded in the checkpoint and with the Delta table's schema before the
+// first batch, refuses a change the checkpoint or table cannot take, and
+// records it.
+const salesStatsPlan = `{
+  "version": 1,
+  "pipeline": "sales_stats",
+  "sources": [
+    {
+      "kind": "files",
+      "format": "json",
+      "path": "data/sales",
+      "schema": [
+        {
+          "name": "ts",
+          "type": "timestamp",
+          "pos": "generated_test/aggregates/schemas/sale.json:7:5"
+        },
+        {
+          "name": "region",
+          "type": "string",
+          "pos": "generated_test/aggregates/schemas/sale.json:8:5"
+        },
+        {
+          "name": "day",
+          "type": "date",
+          "pos": "generated_test/aggregates/schemas/sale.json:9:5"
+        },
+        {
+          "name": "channel",
+          "type": "string",
+          "nullable": true,
+          "pos": "generated_test/aggregates/schemas/sale.json:10:5"
+        },
+        {
+          "name": "sku",
+          "type": "string",
+          "pos": "generated_test/aggregates/schemas/sale.json:11:5"
+        },
+        {
+          "name": "qty",
+          "type": "integer",
+          "pos": "generated_test/aggregates/schemas/sale.json:12:5"
+        },
+        {
+          "name": "amount",
+          "type": "long",
+          "nullable": true,
+          "pos": "generated_test/aggregates/schemas/sale.json:13:5"
+        },
+        {
+          "name": "price",
+          "type": "double",
+          "nullable": true,
+          "pos": "generated_test/aggregates/schemas/sale.json:14:5"
+        },
+        {
+          "name": "gift",
+          "type": "boolean",
+          "nullable": true,
+          "pos": "generated_test/aggregates/schemas/sale.json:15:5"
+        },
+        {
+          "name": "tier",
+          "type": "string",
+          "nullable": true,
+          "pos": "generated_test/aggregates/schemas/sale.json:16:5"
+        },
+        {
+          "name": "shipped",
+          "type": "timestamp",
+          "nullable": true,
+          "pos": "generated_test/aggregates/schemas/sale.json:17:5"
+        },
+        {
+          "name": "due",
+          "type": "date",
+          "nullable": true,
+          "pos": "generated_test/aggregates/schemas/sale.json:18:5"
+        }
+      ],
+      "options": {
+        "cleanSource": "off",
+        "maxFileAge": "168h",
+        "onMalformed": "quarantine"
+      },
+      "pos": "generated_test/aggregates/streamgen.yaml:6:10"
+    }
+  ],
+  "operators": [
+    {
+      "kind": "aggregate",
+      "keys": [
+        {
+          "name": "region",
+          "type": "string",
+          "pos": "generated_test/aggregates/streamgen.yaml:9:14"
+        },
+        {
+          "name": "day",
+          "type": "date",
+          "pos": "generated_test/aggregates/streamgen.yaml:9:22"
+        },
+        {
+          "name": "channel",
+          "type": "string",
+          "nullable": true,
+          "pos": "generated_test/aggregates/streamgen.yaml:9:27"
+        }
+      ],
+      "window": {
+        "kind": "sliding",
+        "column": "ts",
+        "size": "10m0s",
+        "slide": "5m0s",
+        "startOffset": "1m0s",
+        "pos": "generated_test/aggregates/streamgen.yaml:10:15"
+      },
+      "aggregates": [
+        {
+          "func": "count",
+          "name": "rows",
+          "type": "long",
+          "pos": "generated_test/aggregates/streamgen.yaml:12:13"
+        },
+        {
+          "func": "count",
+          "input": "price",
+          "name": "prices",
+          "type": "long",
+          "pos": "generated_test/aggregates/streamgen.yaml:13:15"
+        },
+        {
+          "func": "sum",
+          "input": "qty",
+          "name": "qty_sum",
+          "type": "long",
+          "pos": "generated_test/aggregates/streamgen.yaml:14:16"
+        },
+        {
+          "func": "sum",
+          "input": "amount",
+          "name": "amount_sum",
+          "type": "long",
+          "nullable": true,
+          "pos": "generated_test/aggregates/streamgen.yaml:15:19"
+        },
+        {
+          "func": "sum",
+          "input": "price",
+          "name": "price_sum",
+          "type": "double",
+          "nullable": true,
+          "pos": "generated_test/aggregates/streamgen.yaml:16:18"
+        },
+        {
+          "func": "avg",
+          "input": "qty",
+          "name": "qty_avg",
+          "type": "double",
+          "pos": "generated_test/aggregates/streamgen.yaml:17:16"
+        },
+        {
+          "func": "avg",
+          "input": "price",
+          "name": "price_avg",
+          "type": "double",
+          "nullable": true,
+          "pos": "generated_test/aggregates/streamgen.yaml:18:18"
+        },
+        {
+          "func": "min",
+          "input": "price",
+          "name": "price_min",
+          "type": "double",
+          "nullable": true,
+          "pos": "generated_test/aggregates/streamgen.yaml:19:18"
+        },
+        {
+          "func": "max",
+          "input": "price",
+          "name": "price_max",
+          "type": "double",
+          "nullable": true,
+          "pos": "generated_test/aggregates/streamgen.yaml:20:18"
+        },
+        {
+          "func": "min",
+          "input": "sku",
+          "name": "sku_min",
+          "type": "string",
+          "pos": "generated_test/aggregates/streamgen.yaml:21:16"
+        },
+        {
+          "func": "max",
+          "input": "tier",
+          "name": "tier_max",
+          "type": "string",
+          "nullable": true,
+          "pos": "generated_test/aggregates/streamgen.yaml:22:17"
+        },
+        {
+          "func": "max",
+          "input": "shipped",
+          "name": "shipped_max",
+          "type": "timestamp",
+          "nullable": true,
+          "pos": "generated_test/aggregates/streamgen.yaml:23:20"
+        },
+        {
+          "func": "min",
+          "input": "due",
+          "name": "due_min",
+          "type": "date",
+          "nullable": true,
+          "pos": "generated_test/aggregates/streamgen.yaml:24:16"
+        },
+        {
+          "func": "min",
+          "input": "amount",
+          "name": "amount_min",
+          "type": "long",
+          "nullable": true,
+          "pos": "generated_test/aggregates/streamgen.yaml:25:19"
+        },
+        {
+          "func": "first",
+          "input": "sku",
+          "name": "first_sku",
+          "type": "string",
+          "pos": "generated_test/aggregates/streamgen.yaml:26:18"
+        },
+        {
+          "func": "first",
+          "input": "shipped",
+          "name": "first_shipped",
+          "type": "timestamp",
+          "nullable": true,
+          "pos": "generated_test/aggregates/streamgen.yaml:27:22"
+        },
+        {
+          "func": "last",
+          "input": "gift",
+          "name": "last_gift",
+          "type": "boolean",
+          "nullable": true,
+          "pos": "generated_test/aggregates/streamgen.yaml:28:18"
+        },
+        {
+          "func": "last",
+          "input": "due",
+          "name": "last_due",
+          "type": "date",
+          "nullable": true,
+          "pos": "generated_test/aggregates/streamgen.yaml:29:17"
+        },
+        {
+          "func": "last",
+          "input": "tier",
+          "name": "last_tier",
+          "type": "string",
+          "nullable": true,
+          "pos": "generated_test/aggregates/streamgen.yaml:30:18"
+        },
+        {
+          "func": "count_distinct",
+          "input": "sku",
+          "name": "skus",
+          "type": "long",
+          "pos": "generated_test/aggregates/streamgen.yaml:31:13"
+        },
+        {
+          "func": "count_distinct",
+          "input": "qty",
+          "name": "qtys",
+          "type": "long",
+          "pos": "generated_test/aggregates/streamgen.yaml:32:13"
+        },
+        {
+          "func": "count_distinct",
+          "input": "amount",
+          "name": "amounts",
+          "type": "long",
+          "pos": "generated_test/aggregates/streamgen.yaml:33:16"
+        },
+        {
+          "func": "count_distinct",
+          "input": "price",
+          "name": "distinct_prices",
+          "type": "long",
+          "pos": "generated_test/aggregates/streamgen.yaml:34:24"
+        },
+        {
+          "func": "count_distinct",
+          "input": "gift",
+          "name": "gifts",
+          "type": "long",
+          "pos": "generated_test/aggregates/streamgen.yaml:35:14"
+        },
+        {
+          "func": "count_distinct",
+          "input": "tier",
+          "name": "tiers",
+          "type": "long",
+          "pos": "generated_test/aggregates/streamgen.yaml:36:14"
+        },
+        {
+          "func": "count_distinct",
+          "input": "shipped",
+          "name": "shipped_times",
+          "type": "long",
+          "pos": "generated_test/aggregates/streamgen.yaml:37:22"
+        },
+        {
+          "func": "count_distinct",
+          "input": "due",
+          "name": "due_days",
+          "type": "long",
+          "pos": "generated_test/aggregates/streamgen.yaml:38:17"
+        },
+        {
+          "func": "approx_count_distinct",
+          "input": "sku",
+          "name": "skus_approx",
+          "type": "long",
+          "pos": "generated_test/aggregates/streamgen.yaml:39:20"
+        },
+        {
+          "func": "approx_count_distinct",
+          "input": "amount",
+          "name": "amounts_approx",
+          "type": "long",
+          "pos": "generated_test/aggregates/streamgen.yaml:40:23"
+        },
+        {
+          "func": "approx_count_distinct",
+          "input": "price",
+          "name": "prices_approx",
+          "type": "long",
+          "pos": "generated_test/aggregates/streamgen.yaml:41:22"
+        },
+        {
+          "func": "approx_count_distinct",
+          "input": "gift",
+          "name": "gifts_approx",
+          "type": "long",
+          "pos": "generated_test/aggregates/streamgen.yaml:42:21"
+        },
+        {
+          "func": "approx_count_distinct",
+          "input": "tier",
+          "name": "tiers_approx",
+          "type": "long",
+          "pos": "generated_test/aggregates/streamgen.yaml:43:21"
+        },
+        {
+          "func": "approx_count_distinct",
+          "input": "shipped",
+          "name": "shipped_approx",
+          "type": "long",
+          "pos": "generated_test/aggregates/streamgen.yaml:44:23"
+        },
+        {
+          "func": "approx_count_distinct",
+          "input": "due",
+          "name": "due_approx",
+          "type": "long",
+          "pos": "generated_test/aggregates/streamgen.yaml:45:19"
+        }
+      ],
+      "stateVersion": 3,
+      "stateFingerprint": "SalesStatsKey/SalesStatsState sha256:09aa80d24817e1b31e9afdff7950c209f01805945bbba3919f42135cdcb91d51 v3",
+      "pos": "generated_test/aggregates/streamgen.yaml:9:7"
+    }
+  ],
+  "outputMode": "update",
+  "outputModePos": "generated_test/aggregates/streamgen.yaml:47:24",
+  "sink": {
+    "kind": "memory",
+    "schema": [
+      {
+        "name": "region",
+        "type": "string",
+        "pos": "generated_test/aggregates/streamgen.yaml:9:14"
+      },
+      {
+        "name": "day",
+        "type": "date",
+        "pos": "generated_test/aggregates/streamgen.yaml:9:22"
+      },
+      {
+        "name": "channel",
+        "type": "string",
+        "nullable": true,
+        "pos": "generated_test/aggregates/streamgen.yaml:9:27"
+      },
+      {
+        "name": "window_start",
+        "type": "timestamp",
+        "pos": "generated_test/aggregates/streamgen.yaml:10:15"
+      },
+      {
+        "name": "window_end",
+        "type": "timestamp",
+        "pos": "generated_test/aggregates/streamgen.yaml:10:15"
+      },
+      {
+        "name": "rows",
+        "type": "long",
+        "pos": "generated_test/aggregates/streamgen.yaml:12:13"
+      },
+      {
+        "name": "prices",
+        "type": "long",
+        "pos": "generated_test/aggregates/streamgen.yaml:13:15"
+      },
+      {
+        "name": "qty_sum",
+        "type": "long",
+        "pos": "generated_test/aggregates/streamgen.yaml:14:16"
+      },
+      {
+        "name": "amount_sum",
+        "type": "long",
+        "nullable": true,
+        "pos": "generated_test/aggregates/streamgen.yaml:15:19"
+      },
+      {
+        "name": "price_sum",
+        "type": "double",
+        "nullable": true,
+        "pos": "generated_test/aggregates/streamgen.yaml:16:18"
+      },
+      {
+        "name": "qty_avg",
+        "type": "double",
+        "pos": "generated_test/aggregates/streamgen.yaml:17:16"
+      },
+      {
+        "name": "price_avg",
+        "type": "double",
+        "nullable": true,
+        "pos": "generated_test/aggregates/streamgen.yaml:18:18"
+      },
+      {
+        "name": "price_min",
+        "type": "double",
+        "nullable": true,
+        "pos": "generated_test/aggregates/streamgen.yaml:19:18"
+      },
+      {
+        "name": "price_max",
+        "type": "double",
+        "nullable": true,
+        "pos": "generated_test/aggregates/streamgen.yaml:20:18"
+      },
+      {
+        "name": "sku_min",
+        "type": "string",
+        "pos": "generated_test/aggregates/streamgen.yaml:21:16"
+      },
+      {
+        "name": "tier_max",
+        "type": "string",
+        "nullable": true,
+        "pos": "generated_test/aggregates/streamgen.yaml:22:17"
+      },
+      {
+        "name": "shipped_max",
+        "type": "timestamp",
+        "nullable": true,
+        "pos": "generated_test/aggregates/streamgen.yaml:23:20"
+      },
+      {
+        "name": "due_min",
+        "type": "date",
+        "nullable": true,
+        "pos": "generated_test/aggregates/streamgen.yaml:24:16"
+      },
+      {
+        "name": "amount_min",
+        "type": "long",
+        "nullable": true,
+        "pos": "generated_test/aggregates/streamgen.yaml:25:19"
+      },
+      {
+        "name": "first_sku",
+        "type": "string",
+        "pos": "generated_test/aggregates/streamgen.yaml:26:18"
+      },
+      {
+        "name": "first_shipped",
+        "type": "timestamp",
+        "nullable": true,
+        "pos": "generated_test/aggregates/streamgen.yaml:27:22"
+      },
+      {
+        "name": "last_gift",
+        "type": "boolean",
+        "nullable": true,
+        "pos": "generated_test/aggregates/streamgen.yaml:28:18"
+      },
+      {
+        "name": "last_due",
+        "type": "date",
+        "nullable": true,
+        "pos": "generated_test/aggregates/streamgen.yaml:29:17"
+      },
+      {
+        "name": "last_tier",
+        "type": "string",
+        "nullable": true,
+        "pos": "generated_test/aggregates/streamgen.yaml:30:18"
+      },
+      {
+        "name": "skus",
+        "type": "long",
+        "pos": "generated_test/aggregates/streamgen.yaml:31:13"
+      },
+      {
+        "name": "qtys",
+        "type": "long",
+        "pos": "generated_test/aggregates/streamgen.yaml:32:13"
+      },
+      {
+        "name": "amounts",
+        "type": "long",
+        "pos": "generated_test/aggregates/streamgen.yaml:33:16"
+      },
+      {
+        "name": "distinct_prices",
+        "type": "long",
+        "pos": "generated_test/aggregates/streamgen.yaml:34:24"
+      },
+      {
+        "name": "gifts",
+        "type": "long",
+        "pos": "generated_test/aggregates/streamgen.yaml:35:14"
+      },
+      {
+        "name": "tiers",
+        "type": "long",
+        "pos": "generated_test/aggregates/streamgen.yaml:36:14"
+      },
+      {
+        "name": "shipped_times",
+        "type": "long",
+        "pos": "generated_test/aggregates/streamgen.yaml:37:22"
+      },
+      {
+        "name": "due_days",
+        "type": "long",
+        "pos": "generated_test/aggregates/streamgen.yaml:38:17"
+      },
+      {
+        "name": "skus_approx",
+        "type": "long",
+        "pos": "generated_test/aggregates/streamgen.yaml:39:20"
+      },
+      {
+        "name": "amounts_approx",
+        "type": "long",
+        "pos": "generated_test/aggregates/streamgen.yaml:40:23"
+      },
+      {
+        "name": "prices_approx",
+        "type": "long",
+        "pos": "generated_test/aggregates/streamgen.yaml:41:22"
+      },
+      {
+        "name": "gifts_approx",
+        "type": "long",
+        "pos": "generated_test/aggregates/streamgen.yaml:42:21"
+      },
+      {
+        "name": "tiers_approx",
+        "type": "long",
+        "pos": "generated_test/aggregates/streamgen.yaml:43:21"
+      },
+      {
+        "name": "shipped_approx",
+        "type": "long",
+        "pos": "generated_test/aggregates/streamgen.yaml:44:23"
+      },
+      {
+        "name": "due_approx",
+        "type": "long",
+        "pos": "generated_test/aggregates/streamgen.yaml:45:19"
+      }
+    ],
+    "options": {
+      "name": "sales_stats"
+    },
+    "pos": "generated_test/aggregates/streamgen.yaml:47:11"
+  },
+  "pos": "generated_test/aggregates/streamgen.yaml:4:7"
+}
+`
 
 // salesStatsResultKey returns r's grouping key (keys and window) as a string:
 // the key of the memory sink's update mode.

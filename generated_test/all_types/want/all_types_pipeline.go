@@ -75,6 +75,9 @@ func NewAllTypes(ctx context.Context, cfg AllTypesConfig) (*stream.Query, error)
 	if err != nil {
 		return nil, err
 	}
+	if err := env.CheckPlan(ctx, allTypesPlan, delta.Open(sinkStore)); err != nil {
+		return nil, err
+	}
 	srcStore, err := env.Store(ctx, "source", cfg.SourcePath)
 	if err != nil {
 		return nil, err
@@ -145,6 +148,313 @@ func NewAllTypes(ctx context.Context, cfg AllTypesConfig) (*stream.Query, error)
 		stream.Name("all_types"), stream.Trigger(cfg.Trigger), stream.Logger(logger), stream.SinkDescription(sink.Description()), stream.Listeners(env.Listeners...),
 	)
 }
+
+// allTypesPlan is the plan record of the all_types pipeline
+// (runtime/planprint): its sources, steps, stateful operators, output mode and
+// sink as this code runs them. NewAllTypes compares it with the plan recorded
+// in the checkpoint and with the Delta table's schema before the first batch,
+// refuses a change the checkpoint or table cannot take, and records it.
+const allTypesPlan = `{
+  "version": 1,
+  "pipeline": "all_types",
+  "sources": [
+    {
+      "kind": "files",
+      "format": "json",
+      "path": "data/orders",
+      "schema": [
+        {
+          "name": "order_id",
+          "type": "string",
+          "pos": "generated_test/all_types/schemas/order.json:7:5"
+        },
+        {
+          "name": "time",
+          "type": "timestamp",
+          "pos": "generated_test/all_types/schemas/order.json:8:5"
+        },
+        {
+          "name": "updated",
+          "type": "timestamp",
+          "nullable": true,
+          "pos": "generated_test/all_types/schemas/order.json:9:5"
+        },
+        {
+          "name": "status",
+          "type": "string",
+          "pos": "generated_test/all_types/schemas/order.json:10:5"
+        },
+        {
+          "name": "quantity",
+          "type": "integer",
+          "pos": "generated_test/all_types/schemas/order.json:11:5"
+        },
+        {
+          "name": "total_cents",
+          "type": "long",
+          "nullable": true,
+          "pos": "generated_test/all_types/schemas/order.json:12:5"
+        },
+        {
+          "name": "price",
+          "type": "double",
+          "nullable": true,
+          "pos": "generated_test/all_types/schemas/order.json:13:5"
+        },
+        {
+          "name": "gift",
+          "type": "boolean",
+          "nullable": true,
+          "pos": "generated_test/all_types/schemas/order.json:14:5"
+        },
+        {
+          "name": "tags",
+          "type": {
+            "type": "array",
+            "elementType": "string",
+            "containsNull": false
+          },
+          "nullable": true,
+          "pos": "generated_test/all_types/schemas/order.json:15:5"
+        },
+        {
+          "name": "scores",
+          "type": {
+            "type": "array",
+            "elementType": "long",
+            "containsNull": true
+          },
+          "nullable": true,
+          "pos": "generated_test/all_types/schemas/order.json:16:5"
+        },
+        {
+          "name": "ship_to",
+          "type": {
+            "type": "struct",
+            "fields": [
+              {
+                "name": "lat",
+                "type": "double",
+                "pos": "generated_test/all_types/schemas/order.json:29:9"
+              },
+              {
+                "name": "lon",
+                "type": "double",
+                "pos": "generated_test/all_types/schemas/order.json:30:9"
+              }
+            ]
+          },
+          "nullable": true,
+          "pos": "generated_test/all_types/schemas/order.json:17:5"
+        },
+        {
+          "name": "stops",
+          "type": {
+            "type": "array",
+            "elementType": {
+              "type": "struct",
+              "fields": [
+                {
+                  "name": "lat",
+                  "type": "double",
+                  "pos": "generated_test/all_types/schemas/order.json:29:9"
+                },
+                {
+                  "name": "lon",
+                  "type": "double",
+                  "pos": "generated_test/all_types/schemas/order.json:30:9"
+                }
+              ]
+            },
+            "containsNull": false
+          },
+          "nullable": true,
+          "pos": "generated_test/all_types/schemas/order.json:18:5"
+        },
+        {
+          "name": "seen_at",
+          "type": {
+            "type": "array",
+            "elementType": "timestamp",
+            "containsNull": false
+          },
+          "nullable": true,
+          "pos": "generated_test/all_types/schemas/order.json:19:5"
+        },
+        {
+          "name": "customer_urls",
+          "type": {
+            "type": "array",
+            "elementType": "string",
+            "containsNull": false
+          },
+          "nullable": true,
+          "pos": "generated_test/all_types/schemas/order.json:20:5"
+        },
+        {
+          "name": "ship_date",
+          "type": "date",
+          "nullable": true,
+          "pos": "generated_test/all_types/schemas/order.json:21:5"
+        }
+      ],
+      "options": {
+        "cleanSource": "off",
+        "maxFileAge": "168h",
+        "onMalformed": "quarantine"
+      },
+      "pos": "generated_test/all_types/streamgen.yaml:5:10"
+    }
+  ],
+  "outputMode": "append",
+  "outputModePos": "generated_test/all_types/streamgen.yaml:7:10",
+  "sink": {
+    "kind": "delta",
+    "table": "tables/orders",
+    "schema": [
+      {
+        "name": "order_id",
+        "type": "string",
+        "pos": "generated_test/all_types/schemas/order.json:7:5"
+      },
+      {
+        "name": "time",
+        "type": "timestamp",
+        "pos": "generated_test/all_types/schemas/order.json:8:5"
+      },
+      {
+        "name": "updated",
+        "type": "timestamp",
+        "nullable": true,
+        "pos": "generated_test/all_types/schemas/order.json:9:5"
+      },
+      {
+        "name": "status",
+        "type": "string",
+        "pos": "generated_test/all_types/schemas/order.json:10:5"
+      },
+      {
+        "name": "quantity",
+        "type": "integer",
+        "pos": "generated_test/all_types/schemas/order.json:11:5"
+      },
+      {
+        "name": "total_cents",
+        "type": "long",
+        "nullable": true,
+        "pos": "generated_test/all_types/schemas/order.json:12:5"
+      },
+      {
+        "name": "price",
+        "type": "double",
+        "nullable": true,
+        "pos": "generated_test/all_types/schemas/order.json:13:5"
+      },
+      {
+        "name": "gift",
+        "type": "boolean",
+        "nullable": true,
+        "pos": "generated_test/all_types/schemas/order.json:14:5"
+      },
+      {
+        "name": "tags",
+        "type": {
+          "type": "array",
+          "elementType": "string",
+          "containsNull": false
+        },
+        "nullable": true,
+        "pos": "generated_test/all_types/schemas/order.json:15:5"
+      },
+      {
+        "name": "scores",
+        "type": {
+          "type": "array",
+          "elementType": "long",
+          "containsNull": true
+        },
+        "nullable": true,
+        "pos": "generated_test/all_types/schemas/order.json:16:5"
+      },
+      {
+        "name": "ship_to",
+        "type": {
+          "type": "struct",
+          "fields": [
+            {
+              "name": "lat",
+              "type": "double",
+              "pos": "generated_test/all_types/schemas/order.json:29:9"
+            },
+            {
+              "name": "lon",
+              "type": "double",
+              "pos": "generated_test/all_types/schemas/order.json:30:9"
+            }
+          ]
+        },
+        "nullable": true,
+        "pos": "generated_test/all_types/schemas/order.json:17:5"
+      },
+      {
+        "name": "stops",
+        "type": {
+          "type": "array",
+          "elementType": {
+            "type": "struct",
+            "fields": [
+              {
+                "name": "lat",
+                "type": "double",
+                "pos": "generated_test/all_types/schemas/order.json:29:9"
+              },
+              {
+                "name": "lon",
+                "type": "double",
+                "pos": "generated_test/all_types/schemas/order.json:30:9"
+              }
+            ]
+          },
+          "containsNull": false
+        },
+        "nullable": true,
+        "pos": "generated_test/all_types/schemas/order.json:18:5"
+      },
+      {
+        "name": "seen_at",
+        "type": {
+          "type": "array",
+          "elementType": "timestamp",
+          "containsNull": false
+        },
+        "nullable": true,
+        "pos": "generated_test/all_types/schemas/order.json:19:5"
+      },
+      {
+        "name": "customer_urls",
+        "type": {
+          "type": "array",
+          "elementType": "string",
+          "containsNull": false
+        },
+        "nullable": true,
+        "pos": "generated_test/all_types/schemas/order.json:20:5"
+      },
+      {
+        "name": "ship_date",
+        "type": "date",
+        "nullable": true,
+        "pos": "generated_test/all_types/schemas/order.json:21:5"
+      }
+    ],
+    "options": {
+      "targetFileSize": "134217728"
+    },
+    "pos": "generated_test/all_types/streamgen.yaml:7:10"
+  },
+  "pos": "generated_test/all_types/streamgen.yaml:3:7"
+}
+`
 
 // sinkChunkRows is how many rows the runner hands the Delta sink at a time: the
 // rows of a batch are written while it is read, so memory does not grow with

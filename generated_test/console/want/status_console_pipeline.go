@@ -65,6 +65,9 @@ func NewStatusConsole(ctx context.Context, cfg StatusConsoleConfig) (*stream.Que
 		return nil, err
 	}
 	logger, cp := env.Logger, env.Checkpoint
+	if err := env.CheckPlan(ctx, statusConsolePlan, nil); err != nil {
+		return nil, err
+	}
 	srcStore, err := env.Store(ctx, "source", cfg.SourcePath)
 	if err != nil {
 		return nil, err
@@ -111,6 +114,75 @@ func NewStatusConsole(ctx context.Context, cfg StatusConsoleConfig) (*stream.Que
 		stream.Name("status_console"), stream.Trigger(cfg.Trigger), stream.Logger(logger), stream.SinkDescription(sink.Description()), stream.Listeners(env.Listeners...),
 	)
 }
+
+// statusConsolePlan is the plan record of the status_console pipeline
+// (runtime/planprint): its sources, steps, stateful operators, output mode and
+// sink as this code runs them. NewStatusConsole compares it with the plan
+// recorded in the checkpoint and with the Delta table's schema before the
+// first batch, refuses a change the checkpoint or table cannot take, and
+// records it.
+const statusConsolePlan = `{
+  "version": 1,
+  "pipeline": "status_console",
+  "sources": [
+    {
+      "kind": "files",
+      "format": "json",
+      "path": "data/iot_status",
+      "schema": [
+        {
+          "name": "device",
+          "type": "string",
+          "pos": "generated_test/console/schemas/device_status.json:7:5"
+        },
+        {
+          "name": "status",
+          "type": "string",
+          "pos": "generated_test/console/schemas/device_status.json:11:5"
+        }
+      ],
+      "options": {
+        "cleanSource": "off",
+        "latestFirst": "true",
+        "maxBytesPerTrigger": "1048576",
+        "maxFileAge": "168h",
+        "onMalformed": "fail"
+      },
+      "pos": "generated_test/console/streamgen.yaml:5:10"
+    }
+  ],
+  "steps": [
+    {
+      "op": "where",
+      "text": "status != \"ok\"",
+      "pos": "generated_test/console/streamgen.yaml:7:12"
+    }
+  ],
+  "outputMode": "append",
+  "outputModePos": "generated_test/console/streamgen.yaml:9:12",
+  "sink": {
+    "kind": "console",
+    "schema": [
+      {
+        "name": "device",
+        "type": "string",
+        "pos": "generated_test/console/schemas/device_status.json:7:5"
+      },
+      {
+        "name": "status",
+        "type": "string",
+        "pos": "generated_test/console/schemas/device_status.json:11:5"
+      }
+    ],
+    "options": {
+      "numRows": "5",
+      "truncate": "false"
+    },
+    "pos": "generated_test/console/streamgen.yaml:9:12"
+  },
+  "pos": "generated_test/console/streamgen.yaml:3:7"
+}
+`
 
 // statusConsoleRow applies the steps of the status_console pipeline to r: it
 // returns the row reaching the sink, or false when a where step drops r.

@@ -71,6 +71,9 @@ func NewCSVReadings(ctx context.Context, cfg CSVReadingsConfig) (*stream.Query, 
 		return nil, err
 	}
 	logger, cp := env.Logger, env.Checkpoint
+	if err := env.CheckPlan(ctx, csvReadingsPlan, nil); err != nil {
+		return nil, err
+	}
 	srcStore, err := env.Store(ctx, "source", cfg.SourcePath)
 	if err != nil {
 		return nil, err
@@ -117,3 +120,178 @@ func NewCSVReadings(ctx context.Context, cfg CSVReadingsConfig) (*stream.Query, 
 		stream.Name("csv_readings"), stream.Trigger(cfg.Trigger), stream.Logger(logger), stream.SinkDescription(sink.Description()), stream.Listeners(env.Listeners...),
 	)
 }
+
+// csvReadingsPlan is the plan record of the csv_readings pipeline
+// (runtime/planprint): its sources, steps, stateful operators, output mode and
+// sink as this code runs them. NewCSVReadings compares it with the plan
+// recorded in the checkpoint and with the Delta table's schema before the
+// first batch, refuses a change the checkpoint or table cannot take, and
+// records it.
+const csvReadingsPlan = `{
+  "version": 1,
+  "pipeline": "csv_readings",
+  "sources": [
+    {
+      "kind": "files",
+      "format": "csv",
+      "path": "data/readings",
+      "schema": [
+        {
+          "name": "sensor",
+          "type": "string",
+          "pos": "generated_test/csv_readings/schemas/reading.json:7:5"
+        },
+        {
+          "name": "seq",
+          "type": "long",
+          "pos": "generated_test/csv_readings/schemas/reading.json:8:5"
+        },
+        {
+          "name": "level",
+          "type": "integer",
+          "nullable": true,
+          "pos": "generated_test/csv_readings/schemas/reading.json:9:5"
+        },
+        {
+          "name": "temp",
+          "type": "double",
+          "pos": "generated_test/csv_readings/schemas/reading.json:10:5"
+        },
+        {
+          "name": "ok",
+          "type": "boolean",
+          "nullable": true,
+          "pos": "generated_test/csv_readings/schemas/reading.json:11:5"
+        },
+        {
+          "name": "kind",
+          "type": "string",
+          "pos": "generated_test/csv_readings/schemas/reading.json:12:5"
+        },
+        {
+          "name": "at",
+          "type": "timestamp",
+          "pos": "generated_test/csv_readings/schemas/reading.json:13:5"
+        },
+        {
+          "name": "day",
+          "type": "date",
+          "nullable": true,
+          "pos": "generated_test/csv_readings/schemas/reading.json:14:5"
+        },
+        {
+          "name": "note",
+          "type": "string",
+          "nullable": true,
+          "pos": "generated_test/csv_readings/schemas/reading.json:15:5"
+        },
+        {
+          "name": "label",
+          "type": "string",
+          "nullable": true,
+          "pos": "generated_test/csv_readings/schemas/reading.json:16:5"
+        },
+        {
+          "name": "id",
+          "type": "string",
+          "nullable": true,
+          "pos": "generated_test/csv_readings/schemas/reading.json:17:5"
+        },
+        {
+          "name": "epoch",
+          "type": "timestamp",
+          "nullable": true,
+          "pos": "generated_test/csv_readings/schemas/reading.json:18:5"
+        }
+      ],
+      "options": {
+        "cleanSource": "off",
+        "delimiter": ",",
+        "header": "true",
+        "maxFileAge": "168h",
+        "onMalformed": "quarantine"
+      },
+      "pos": "generated_test/csv_readings/streamgen.yaml:5:10"
+    }
+  ],
+  "outputMode": "append",
+  "outputModePos": "generated_test/csv_readings/streamgen.yaml:7:11",
+  "sink": {
+    "kind": "memory",
+    "schema": [
+      {
+        "name": "sensor",
+        "type": "string",
+        "pos": "generated_test/csv_readings/schemas/reading.json:7:5"
+      },
+      {
+        "name": "seq",
+        "type": "long",
+        "pos": "generated_test/csv_readings/schemas/reading.json:8:5"
+      },
+      {
+        "name": "level",
+        "type": "integer",
+        "nullable": true,
+        "pos": "generated_test/csv_readings/schemas/reading.json:9:5"
+      },
+      {
+        "name": "temp",
+        "type": "double",
+        "pos": "generated_test/csv_readings/schemas/reading.json:10:5"
+      },
+      {
+        "name": "ok",
+        "type": "boolean",
+        "nullable": true,
+        "pos": "generated_test/csv_readings/schemas/reading.json:11:5"
+      },
+      {
+        "name": "kind",
+        "type": "string",
+        "pos": "generated_test/csv_readings/schemas/reading.json:12:5"
+      },
+      {
+        "name": "at",
+        "type": "timestamp",
+        "pos": "generated_test/csv_readings/schemas/reading.json:13:5"
+      },
+      {
+        "name": "day",
+        "type": "date",
+        "nullable": true,
+        "pos": "generated_test/csv_readings/schemas/reading.json:14:5"
+      },
+      {
+        "name": "note",
+        "type": "string",
+        "nullable": true,
+        "pos": "generated_test/csv_readings/schemas/reading.json:15:5"
+      },
+      {
+        "name": "label",
+        "type": "string",
+        "nullable": true,
+        "pos": "generated_test/csv_readings/schemas/reading.json:16:5"
+      },
+      {
+        "name": "id",
+        "type": "string",
+        "nullable": true,
+        "pos": "generated_test/csv_readings/schemas/reading.json:17:5"
+      },
+      {
+        "name": "epoch",
+        "type": "timestamp",
+        "nullable": true,
+        "pos": "generated_test/csv_readings/schemas/reading.json:18:5"
+      }
+    ],
+    "options": {
+      "name": "readings"
+    },
+    "pos": "generated_test/csv_readings/streamgen.yaml:7:11"
+  },
+  "pos": "generated_test/csv_readings/streamgen.yaml:3:7"
+}
+`

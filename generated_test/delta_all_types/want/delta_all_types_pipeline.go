@@ -69,6 +69,9 @@ func NewDeltaAllTypes(ctx context.Context, cfg DeltaAllTypesConfig) (*stream.Que
 		return nil, err
 	}
 	logger, cp := env.Logger, env.Checkpoint
+	if err := env.CheckPlan(ctx, deltaAllTypesPlan, nil); err != nil {
+		return nil, err
+	}
 	srcStore, err := env.Store(ctx, "source", cfg.SourcePath)
 	if err != nil {
 		return nil, err
@@ -110,3 +113,308 @@ func NewDeltaAllTypes(ctx context.Context, cfg DeltaAllTypesConfig) (*stream.Que
 		stream.Name("delta_all_types"), stream.Trigger(cfg.Trigger), stream.Logger(logger), stream.SinkDescription(sink.Description()), stream.Listeners(env.Listeners...),
 	)
 }
+
+// deltaAllTypesPlan is the plan record of the delta_all_types pipeline
+// (runtime/planprint): its sources, steps, stateful operators, output mode and
+// sink as this code runs them. NewDeltaAllTypes compares it with the plan
+// recorded in the checkpoint and with the Delta table's schema before the
+// first batch, refuses a change the checkpoint or table cannot take, and
+// records it.
+const deltaAllTypesPlan = `{
+  "version": 1,
+  "pipeline": "delta_all_types",
+  "sources": [
+    {
+      "kind": "delta",
+      "path": "tables/orders",
+      "schema": [
+        {
+          "name": "order_id",
+          "type": "string",
+          "pos": "generated_test/delta_all_types/schemas/order.json:7:5"
+        },
+        {
+          "name": "time",
+          "type": "timestamp",
+          "pos": "generated_test/delta_all_types/schemas/order.json:8:5"
+        },
+        {
+          "name": "updated",
+          "type": "timestamp",
+          "nullable": true,
+          "pos": "generated_test/delta_all_types/schemas/order.json:9:5"
+        },
+        {
+          "name": "status",
+          "type": "string",
+          "pos": "generated_test/delta_all_types/schemas/order.json:10:5"
+        },
+        {
+          "name": "quantity",
+          "type": "integer",
+          "pos": "generated_test/delta_all_types/schemas/order.json:11:5"
+        },
+        {
+          "name": "total_cents",
+          "type": "long",
+          "nullable": true,
+          "pos": "generated_test/delta_all_types/schemas/order.json:12:5"
+        },
+        {
+          "name": "price",
+          "type": "double",
+          "nullable": true,
+          "pos": "generated_test/delta_all_types/schemas/order.json:13:5"
+        },
+        {
+          "name": "gift",
+          "type": "boolean",
+          "nullable": true,
+          "pos": "generated_test/delta_all_types/schemas/order.json:14:5"
+        },
+        {
+          "name": "tags",
+          "type": {
+            "type": "array",
+            "elementType": "string",
+            "containsNull": false
+          },
+          "nullable": true,
+          "pos": "generated_test/delta_all_types/schemas/order.json:15:5"
+        },
+        {
+          "name": "scores",
+          "type": {
+            "type": "array",
+            "elementType": "long",
+            "containsNull": true
+          },
+          "nullable": true,
+          "pos": "generated_test/delta_all_types/schemas/order.json:16:5"
+        },
+        {
+          "name": "ship_to",
+          "type": {
+            "type": "struct",
+            "fields": [
+              {
+                "name": "lat",
+                "type": "double",
+                "pos": "generated_test/delta_all_types/schemas/order.json:29:9"
+              },
+              {
+                "name": "lon",
+                "type": "double",
+                "pos": "generated_test/delta_all_types/schemas/order.json:30:9"
+              }
+            ]
+          },
+          "nullable": true,
+          "pos": "generated_test/delta_all_types/schemas/order.json:17:5"
+        },
+        {
+          "name": "stops",
+          "type": {
+            "type": "array",
+            "elementType": {
+              "type": "struct",
+              "fields": [
+                {
+                  "name": "lat",
+                  "type": "double",
+                  "pos": "generated_test/delta_all_types/schemas/order.json:29:9"
+                },
+                {
+                  "name": "lon",
+                  "type": "double",
+                  "pos": "generated_test/delta_all_types/schemas/order.json:30:9"
+                }
+              ]
+            },
+            "containsNull": false
+          },
+          "nullable": true,
+          "pos": "generated_test/delta_all_types/schemas/order.json:18:5"
+        },
+        {
+          "name": "seen_at",
+          "type": {
+            "type": "array",
+            "elementType": "timestamp",
+            "containsNull": false
+          },
+          "nullable": true,
+          "pos": "generated_test/delta_all_types/schemas/order.json:19:5"
+        },
+        {
+          "name": "customer_urls",
+          "type": {
+            "type": "array",
+            "elementType": "string",
+            "containsNull": false
+          },
+          "nullable": true,
+          "pos": "generated_test/delta_all_types/schemas/order.json:20:5"
+        },
+        {
+          "name": "ship_date",
+          "type": "date",
+          "nullable": true,
+          "pos": "generated_test/delta_all_types/schemas/order.json:21:5"
+        }
+      ],
+      "options": {
+        "maxFilesPerTrigger": "2",
+        "startingVersion": "0"
+      },
+      "pos": "generated_test/delta_all_types/streamgen.yaml:6:10"
+    }
+  ],
+  "outputMode": "append",
+  "outputModePos": "generated_test/delta_all_types/streamgen.yaml:8:11",
+  "sink": {
+    "kind": "memory",
+    "schema": [
+      {
+        "name": "order_id",
+        "type": "string",
+        "pos": "generated_test/delta_all_types/schemas/order.json:7:5"
+      },
+      {
+        "name": "time",
+        "type": "timestamp",
+        "pos": "generated_test/delta_all_types/schemas/order.json:8:5"
+      },
+      {
+        "name": "updated",
+        "type": "timestamp",
+        "nullable": true,
+        "pos": "generated_test/delta_all_types/schemas/order.json:9:5"
+      },
+      {
+        "name": "status",
+        "type": "string",
+        "pos": "generated_test/delta_all_types/schemas/order.json:10:5"
+      },
+      {
+        "name": "quantity",
+        "type": "integer",
+        "pos": "generated_test/delta_all_types/schemas/order.json:11:5"
+      },
+      {
+        "name": "total_cents",
+        "type": "long",
+        "nullable": true,
+        "pos": "generated_test/delta_all_types/schemas/order.json:12:5"
+      },
+      {
+        "name": "price",
+        "type": "double",
+        "nullable": true,
+        "pos": "generated_test/delta_all_types/schemas/order.json:13:5"
+      },
+      {
+        "name": "gift",
+        "type": "boolean",
+        "nullable": true,
+        "pos": "generated_test/delta_all_types/schemas/order.json:14:5"
+      },
+      {
+        "name": "tags",
+        "type": {
+          "type": "array",
+          "elementType": "string",
+          "containsNull": false
+        },
+        "nullable": true,
+        "pos": "generated_test/delta_all_types/schemas/order.json:15:5"
+      },
+      {
+        "name": "scores",
+        "type": {
+          "type": "array",
+          "elementType": "long",
+          "containsNull": true
+        },
+        "nullable": true,
+        "pos": "generated_test/delta_all_types/schemas/order.json:16:5"
+      },
+      {
+        "name": "ship_to",
+        "type": {
+          "type": "struct",
+          "fields": [
+            {
+              "name": "lat",
+              "type": "double",
+              "pos": "generated_test/delta_all_types/schemas/order.json:29:9"
+            },
+            {
+              "name": "lon",
+              "type": "double",
+              "pos": "generated_test/delta_all_types/schemas/order.json:30:9"
+            }
+          ]
+        },
+        "nullable": true,
+        "pos": "generated_test/delta_all_types/schemas/order.json:17:5"
+      },
+      {
+        "name": "stops",
+        "type": {
+          "type": "array",
+          "elementType": {
+            "type": "struct",
+            "fields": [
+              {
+                "name": "lat",
+                "type": "double",
+                "pos": "generated_test/delta_all_types/schemas/order.json:29:9"
+              },
+              {
+                "name": "lon",
+                "type": "double",
+                "pos": "generated_test/delta_all_types/schemas/order.json:30:9"
+              }
+            ]
+          },
+          "containsNull": false
+        },
+        "nullable": true,
+        "pos": "generated_test/delta_all_types/schemas/order.json:18:5"
+      },
+      {
+        "name": "seen_at",
+        "type": {
+          "type": "array",
+          "elementType": "timestamp",
+          "containsNull": false
+        },
+        "nullable": true,
+        "pos": "generated_test/delta_all_types/schemas/order.json:19:5"
+      },
+      {
+        "name": "customer_urls",
+        "type": {
+          "type": "array",
+          "elementType": "string",
+          "containsNull": false
+        },
+        "nullable": true,
+        "pos": "generated_test/delta_all_types/schemas/order.json:20:5"
+      },
+      {
+        "name": "ship_date",
+        "type": "date",
+        "nullable": true,
+        "pos": "generated_test/delta_all_types/schemas/order.json:21:5"
+      }
+    ],
+    "options": {
+      "name": "orders"
+    },
+    "pos": "generated_test/delta_all_types/streamgen.yaml:8:11"
+  },
+  "pos": "generated_test/delta_all_types/streamgen.yaml:4:7"
+}
+`

@@ -77,6 +77,9 @@ func NewDeltaCounts(ctx context.Context, cfg DeltaCountsConfig) (*stream.Query, 
 	if err != nil {
 		return nil, err
 	}
+	if err := env.CheckPlan(ctx, deltaCountsPlan, delta.Open(sinkStore)); err != nil {
+		return nil, err
+	}
 	srcStore, err := env.Store(ctx, "source", cfg.SourcePath)
 	if err != nil {
 		return nil, err
@@ -103,7 +106,7 @@ func NewDeltaCounts(ctx context.Context, cfg DeltaCountsConfig) (*stream.Query, 
 	agg, err := aggregate.New[DeltaCountsKey, DeltaCountsState](
 		state.Sub(cp.Storage(), state.Dir(0, 0)),
 		aggregate.Config[DeltaCountsKey]{
-			Fingerprint: fmt.Sprintf("%s %s v%d", "DeltaCountsKey/DeltaCountsState", deltaCountsResultSchemaFingerprint, DeltaCountsStateVersion),
+			Fingerprint: "DeltaCountsKey/DeltaCountsState sha256:6e1b3a9201880b95f548d72671bcc0aaab702deb8cfbf2ce8f466851d666cd2f v2",
 			Mode:        aggregate.Complete,
 			Retain:      int64(cp.MinBatchesToRetain()),
 			Watermark:   false,
@@ -172,6 +175,107 @@ func NewDeltaCounts(ctx context.Context, cfg DeltaCountsConfig) (*stream.Query, 
 		stream.Name("delta_counts"), stream.Trigger(cfg.Trigger), stream.Logger(logger), stream.SinkDescription(sink.Description()), stream.Listeners(env.Listeners...),
 	)
 }
+
+// deltaCountsPlan is the plan record of the delta_counts pipeline
+// (runtime/planprint): its sources, steps, stateful operators, output mode and
+// sink as this code runs them. NewDeltaCounts compares it with the plan
+// recorded in the checkpoint and with the Delta table's schema before the
+// first batch, refuses a change the checkpoint or table cannot take, and
+// records it.
+const deltaCountsPlan = `{
+  "version": 1,
+  "pipeline": "delta_counts",
+  "sources": [
+    {
+      "kind": "delta",
+      "path": "tables/orders",
+      "schema": [
+        {
+          "name": "order_id",
+          "type": "string",
+          "pos": "generated_test/delta_counts/schemas/order.json:7:5"
+        },
+        {
+          "name": "customerId",
+          "type": "string",
+          "pos": "generated_test/delta_counts/schemas/order.json:8:5"
+        },
+        {
+          "name": "amount_cents",
+          "type": "long",
+          "nullable": true,
+          "pos": "generated_test/delta_counts/schemas/order.json:9:5"
+        }
+      ],
+      "options": {
+        "maxFilesPerTrigger": "1000",
+        "skipChangeCommits": "true"
+      },
+      "pos": "generated_test/delta_counts/streamgen.yaml:6:10"
+    }
+  ],
+  "operators": [
+    {
+      "kind": "aggregate",
+      "keys": [
+        {
+          "name": "customerId",
+          "type": "string",
+          "pos": "generated_test/delta_counts/streamgen.yaml:8:22"
+        }
+      ],
+      "aggregates": [
+        {
+          "func": "count",
+          "name": "count",
+          "type": "long",
+          "pos": "generated_test/delta_counts/streamgen.yaml:9:24"
+        },
+        {
+          "func": "sum",
+          "input": "amount_cents",
+          "name": "total_cents",
+          "type": "long",
+          "nullable": true,
+          "pos": "generated_test/delta_counts/streamgen.yaml:9:46"
+        }
+      ],
+      "stateVersion": 2,
+      "stateFingerprint": "DeltaCountsKey/DeltaCountsState sha256:6e1b3a9201880b95f548d72671bcc0aaab702deb8cfbf2ce8f466851d666cd2f v2",
+      "pos": "generated_test/delta_counts/streamgen.yaml:8:14"
+    }
+  ],
+  "outputMode": "complete",
+  "outputModePos": "generated_test/delta_counts/streamgen.yaml:11:53",
+  "sink": {
+    "kind": "delta",
+    "table": "tables/customer_counts",
+    "schema": [
+      {
+        "name": "customerId",
+        "type": "string",
+        "pos": "generated_test/delta_counts/streamgen.yaml:8:22"
+      },
+      {
+        "name": "count",
+        "type": "long",
+        "pos": "generated_test/delta_counts/streamgen.yaml:9:24"
+      },
+      {
+        "name": "total_cents",
+        "type": "long",
+        "nullable": true,
+        "pos": "generated_test/delta_counts/streamgen.yaml:9:46"
+      }
+    ],
+    "options": {
+      "targetFileSize": "134217728"
+    },
+    "pos": "generated_test/delta_counts/streamgen.yaml:11:10"
+  },
+  "pos": "generated_test/delta_counts/streamgen.yaml:4:7"
+}
+`
 
 // sinkChunkRows is how many rows the runner hands the Delta sink at a time: the
 // rows of a batch are written while it is read, so memory does not grow with

@@ -75,6 +75,9 @@ func NewDeltaSource(ctx context.Context, cfg DeltaSourceConfig) (*stream.Query, 
 	if err != nil {
 		return nil, err
 	}
+	if err := env.CheckPlan(ctx, deltaSourcePlan, delta.Open(sinkStore)); err != nil {
+		return nil, err
+	}
 	srcStore, err := env.Store(ctx, "source", cfg.SourcePath)
 	if err != nil {
 		return nil, err
@@ -141,6 +144,80 @@ func NewDeltaSource(ctx context.Context, cfg DeltaSourceConfig) (*stream.Query, 
 		stream.Name("delta_source"), stream.Trigger(cfg.Trigger), stream.Logger(logger), stream.SinkDescription(sink.Description()), stream.Listeners(env.Listeners...),
 	)
 }
+
+// deltaSourcePlan is the plan record of the delta_source pipeline
+// (runtime/planprint): its sources, steps, stateful operators, output mode and
+// sink as this code runs them. NewDeltaSource compares it with the plan
+// recorded in the checkpoint and with the Delta table's schema before the
+// first batch, refuses a change the checkpoint or table cannot take, and
+// records it.
+const deltaSourcePlan = `{
+  "version": 1,
+  "pipeline": "delta_source",
+  "sources": [
+    {
+      "kind": "delta",
+      "path": "tables/iot_status",
+      "schema": [
+        {
+          "name": "device",
+          "type": "string",
+          "pos": "generated_test/delta_source/schemas/device_status.json:7:5"
+        },
+        {
+          "name": "status",
+          "type": "string",
+          "pos": "generated_test/delta_source/schemas/device_status.json:11:5"
+        }
+      ],
+      "options": {
+        "maxFilesPerTrigger": "2"
+      },
+      "pos": "generated_test/delta_source/streamgen.yaml:5:10"
+    }
+  ],
+  "steps": [
+    {
+      "op": "where",
+      "text": "status != \"off\"",
+      "pos": "generated_test/delta_source/streamgen.yaml:7:12"
+    },
+    {
+      "op": "select",
+      "text": "device, status, status == \"hot\" as alert",
+      "pos": "generated_test/delta_source/streamgen.yaml:8:13"
+    }
+  ],
+  "outputMode": "append",
+  "outputModePos": "generated_test/delta_source/streamgen.yaml:10:10",
+  "sink": {
+    "kind": "delta",
+    "table": "tables/iot_alerts",
+    "schema": [
+      {
+        "name": "device",
+        "type": "string",
+        "pos": "generated_test/delta_source/streamgen.yaml:8:14"
+      },
+      {
+        "name": "status",
+        "type": "string",
+        "pos": "generated_test/delta_source/streamgen.yaml:8:22"
+      },
+      {
+        "name": "alert",
+        "type": "boolean",
+        "pos": "generated_test/delta_source/streamgen.yaml:8:30"
+      }
+    ],
+    "options": {
+      "targetFileSize": "134217728"
+    },
+    "pos": "generated_test/delta_source/streamgen.yaml:10:10"
+  },
+  "pos": "generated_test/delta_source/streamgen.yaml:3:7"
+}
+`
 
 // deltaSourceRow applies the steps of the delta_source pipeline to r: it
 // returns the row reaching the sink, or false when a where step drops r.

@@ -75,6 +75,9 @@ func NewDeviceStatus(ctx context.Context, cfg DeviceStatusConfig) (*stream.Query
 	if err != nil {
 		return nil, err
 	}
+	if err := env.CheckPlan(ctx, deviceStatusPlan, delta.Open(sinkStore)); err != nil {
+		return nil, err
+	}
 	srcStore, err := env.Store(ctx, "source", cfg.SourcePath)
 	if err != nil {
 		return nil, err
@@ -146,6 +149,67 @@ func NewDeviceStatus(ctx context.Context, cfg DeviceStatusConfig) (*stream.Query
 		stream.Name("device_status"), stream.Trigger(cfg.Trigger), stream.Logger(logger), stream.SinkDescription(sink.Description()), stream.Listeners(env.Listeners...),
 	)
 }
+
+// deviceStatusPlan is the plan record of the device_status pipeline
+// (runtime/planprint): its sources, steps, stateful operators, output mode and
+// sink as this code runs them. NewDeviceStatus compares it with the plan
+// recorded in the checkpoint and with the Delta table's schema before the
+// first batch, refuses a change the checkpoint or table cannot take, and
+// records it.
+const deviceStatusPlan = `{
+  "version": 1,
+  "pipeline": "device_status",
+  "sources": [
+    {
+      "kind": "files",
+      "format": "json",
+      "path": "data/iot_status",
+      "schema": [
+        {
+          "name": "device",
+          "type": "string",
+          "pos": "generated_test/device_status/schemas/device_status.json:7:5"
+        },
+        {
+          "name": "status",
+          "type": "string",
+          "pos": "generated_test/device_status/schemas/device_status.json:11:5"
+        }
+      ],
+      "options": {
+        "cleanSource": "off",
+        "maxFileAge": "168h",
+        "maxFilesPerTrigger": "1",
+        "onMalformed": "quarantine"
+      },
+      "pos": "generated_test/device_status/streamgen.yaml:5:5"
+    }
+  ],
+  "outputMode": "append",
+  "outputModePos": "generated_test/device_status/streamgen.yaml:12:17",
+  "sink": {
+    "kind": "delta",
+    "table": "tables/iot_status",
+    "schema": [
+      {
+        "name": "device",
+        "type": "string",
+        "pos": "generated_test/device_status/schemas/device_status.json:7:5"
+      },
+      {
+        "name": "status",
+        "type": "string",
+        "pos": "generated_test/device_status/schemas/device_status.json:11:5"
+      }
+    ],
+    "options": {
+      "targetFileSize": "134217728"
+    },
+    "pos": "generated_test/device_status/streamgen.yaml:11:5"
+  },
+  "pos": "generated_test/device_status/streamgen.yaml:2:7"
+}
+`
 
 // sinkChunkRows is how many rows the runner hands the Delta sink at a time: the
 // rows of a batch are written while it is read, so memory does not grow with

@@ -80,6 +80,9 @@ func NewActionCounts(ctx context.Context, cfg ActionCountsConfig) (*stream.Query
 	if err != nil {
 		return nil, err
 	}
+	if err := env.CheckPlan(ctx, actionCountsPlan, delta.Open(sinkStore)); err != nil {
+		return nil, err
+	}
 	srcStore, err := env.Store(ctx, "source", cfg.SourcePath)
 	if err != nil {
 		return nil, err
@@ -113,7 +116,7 @@ func NewActionCounts(ctx context.Context, cfg ActionCountsConfig) (*stream.Query
 	agg, err := aggregate.New[ActionCountsKey, ActionCountsState](
 		state.Sub(cp.Storage(), state.Dir(0, 0)),
 		aggregate.Config[ActionCountsKey]{
-			Fingerprint: fmt.Sprintf("%s %s v%d", "ActionCountsKey/ActionCountsState", actionCountsResultSchemaFingerprint, ActionCountsStateVersion),
+			Fingerprint: "ActionCountsKey/ActionCountsState sha256:051a2ed59dea64f1f25ef3c7b107d423c9bcb7b9492194e1d64baadb7d6fc9a5 v3",
 			Mode:        aggregate.Complete,
 			Retain:      int64(cp.MinBatchesToRetain()),
 			Watermark:   true,
@@ -198,6 +201,135 @@ func NewActionCounts(ctx context.Context, cfg ActionCountsConfig) (*stream.Query
 		stream.Name("action_counts"), stream.Trigger(cfg.Trigger), stream.Logger(logger), stream.SinkDescription(sink.Description()), stream.Listeners(env.Listeners...), stream.WatermarkDelay(10*time.Minute),
 	)
 }
+
+// actionCountsPlan is the plan record of the action_counts pipeline
+// (runtime/planprint): its sources, steps, stateful operators, output mode and
+// sink as this code runs them. NewActionCounts compares it with the plan
+// recorded in the checkpoint and with the Delta table's schema before the
+// first batch, refuses a change the checkpoint or table cannot take, and
+// records it.
+const actionCountsPlan = `{
+  "version": 1,
+  "pipeline": "action_counts",
+  "sources": [
+    {
+      "kind": "files",
+      "format": "json",
+      "path": "data/events",
+      "schema": [
+        {
+          "name": "time",
+          "type": "timestamp",
+          "pos": "generated_test/events/schemas/event.json:7:5"
+        },
+        {
+          "name": "action",
+          "type": "string",
+          "pos": "generated_test/events/schemas/event.json:12:5"
+        }
+      ],
+      "options": {
+        "cleanSource": "off",
+        "maxFileAge": "168h",
+        "maxFilesPerTrigger": "1",
+        "onMalformed": "quarantine"
+      },
+      "pos": "generated_test/events/streamgen.yaml:5:10"
+    }
+  ],
+  "steps": [
+    {
+      "op": "where",
+      "text": "action != \"\"",
+      "pos": "generated_test/events/streamgen.yaml:7:12"
+    },
+    {
+      "op": "watermark",
+      "text": "time 10m",
+      "pos": "generated_test/events/streamgen.yaml:8:16"
+    }
+  ],
+  "operators": [
+    {
+      "kind": "aggregate",
+      "keys": [
+        {
+          "name": "action",
+          "type": "string",
+          "pos": "generated_test/events/streamgen.yaml:9:22"
+        }
+      ],
+      "window": {
+        "kind": "tumbling",
+        "column": "time",
+        "size": "1h0m0s",
+        "pos": "generated_test/events/streamgen.yaml:9:39"
+      },
+      "aggregates": [
+        {
+          "func": "count",
+          "name": "count",
+          "type": "long",
+          "pos": "generated_test/events/streamgen.yaml:10:24"
+        },
+        {
+          "func": "max",
+          "input": "time",
+          "name": "latest",
+          "type": "timestamp",
+          "pos": "generated_test/events/streamgen.yaml:10:41"
+        }
+      ],
+      "watermark": {
+        "column": "time",
+        "delay": "10m0s",
+        "pos": "generated_test/events/streamgen.yaml:8:16"
+      },
+      "stateVersion": 3,
+      "stateFingerprint": "ActionCountsKey/ActionCountsState sha256:051a2ed59dea64f1f25ef3c7b107d423c9bcb7b9492194e1d64baadb7d6fc9a5 v3",
+      "pos": "generated_test/events/streamgen.yaml:9:14"
+    }
+  ],
+  "outputMode": "complete",
+  "outputModePos": "generated_test/events/streamgen.yaml:12:51",
+  "sink": {
+    "kind": "delta",
+    "table": "tables/action_counts",
+    "schema": [
+      {
+        "name": "action",
+        "type": "string",
+        "pos": "generated_test/events/streamgen.yaml:9:22"
+      },
+      {
+        "name": "window_start",
+        "type": "timestamp",
+        "pos": "generated_test/events/streamgen.yaml:9:39"
+      },
+      {
+        "name": "window_end",
+        "type": "timestamp",
+        "pos": "generated_test/events/streamgen.yaml:9:39"
+      },
+      {
+        "name": "count",
+        "type": "long",
+        "pos": "generated_test/events/streamgen.yaml:10:24"
+      },
+      {
+        "name": "latest",
+        "type": "timestamp",
+        "pos": "generated_test/events/streamgen.yaml:10:41"
+      }
+    ],
+    "options": {
+      "targetFileSize": "134217728"
+    },
+    "pos": "generated_test/events/streamgen.yaml:12:10"
+  },
+  "pos": "generated_test/events/streamgen.yaml:3:7"
+}
+`
 
 // actionCountsRow applies the steps of the action_counts pipeline to r: it
 // returns the row reaching the aggregation, or false when a where step drops

@@ -75,6 +75,9 @@ func NewEventsToDelta(ctx context.Context, cfg EventsToDeltaConfig) (*stream.Que
 	if err != nil {
 		return nil, err
 	}
+	if err := env.CheckPlan(ctx, eventsToDeltaPlan, delta.Open(sinkStore)); err != nil {
+		return nil, err
+	}
 	srcStore, err := env.Store(ctx, "source", cfg.SourcePath)
 	if err != nil {
 		return nil, err
@@ -145,6 +148,66 @@ func NewEventsToDelta(ctx context.Context, cfg EventsToDeltaConfig) (*stream.Que
 		stream.Name("events_to_delta"), stream.Trigger(cfg.Trigger), stream.Logger(logger), stream.SinkDescription(sink.Description()), stream.Listeners(env.Listeners...),
 	)
 }
+
+// eventsToDeltaPlan is the plan record of the events_to_delta pipeline
+// (runtime/planprint): its sources, steps, stateful operators, output mode and
+// sink as this code runs them. NewEventsToDelta compares it with the plan
+// recorded in the checkpoint and with the Delta table's schema before the
+// first batch, refuses a change the checkpoint or table cannot take, and
+// records it.
+const eventsToDeltaPlan = `{
+  "version": 1,
+  "pipeline": "events_to_delta",
+  "sources": [
+    {
+      "kind": "files",
+      "format": "json",
+      "path": "data/events",
+      "schema": [
+        {
+          "name": "time",
+          "type": "timestamp",
+          "pos": "generated_test/events_delta/schemas/event.json:7:5"
+        },
+        {
+          "name": "action",
+          "type": "string",
+          "pos": "generated_test/events_delta/schemas/event.json:12:5"
+        }
+      ],
+      "options": {
+        "cleanSource": "off",
+        "maxFileAge": "168h",
+        "onMalformed": "quarantine"
+      },
+      "pos": "generated_test/events_delta/streamgen.yaml:9:5"
+    }
+  ],
+  "outputMode": "append",
+  "outputModePos": "generated_test/events_delta/streamgen.yaml:15:17",
+  "sink": {
+    "kind": "delta",
+    "table": "tables/events",
+    "schema": [
+      {
+        "name": "time",
+        "type": "timestamp",
+        "pos": "generated_test/events_delta/schemas/event.json:7:5"
+      },
+      {
+        "name": "action",
+        "type": "string",
+        "pos": "generated_test/events_delta/schemas/event.json:12:5"
+      }
+    ],
+    "options": {
+      "targetFileSize": "134217728"
+    },
+    "pos": "generated_test/events_delta/streamgen.yaml:14:5"
+  },
+  "pos": "generated_test/events_delta/streamgen.yaml:6:7"
+}
+`
 
 // sinkChunkRows is how many rows the runner hands the Delta sink at a time: the
 // rows of a batch are written while it is read, so memory does not grow with

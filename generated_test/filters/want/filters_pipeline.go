@@ -66,6 +66,9 @@ func NewFilters(ctx context.Context, cfg FiltersConfig) (*stream.Query, error) {
 		return nil, err
 	}
 	logger, cp := env.Logger, env.Checkpoint
+	if err := env.CheckPlan(ctx, filtersPlan, nil); err != nil {
+		return nil, err
+	}
 	srcStore, err := env.Store(ctx, "source", cfg.SourcePath)
 	if err != nil {
 		return nil, err
@@ -110,6 +113,145 @@ func NewFilters(ctx context.Context, cfg FiltersConfig) (*stream.Query, error) {
 		stream.Name("filters"), stream.Trigger(cfg.Trigger), stream.Logger(logger), stream.SinkDescription(sink.Description()), stream.Listeners(env.Listeners...),
 	)
 }
+
+// filtersPlan is the plan record of the filters pipeline (runtime/planprint):
+// its sources, steps, stateful operators, output mode and sink as this code
+// runs them. NewFilters compares it with the plan recorded in the checkpoint
+// and with the Delta table's schema before the first batch, refuses a change
+// the checkpoint or table cannot take, and records it.
+const filtersPlan = `{
+  "version": 1,
+  "pipeline": "filters",
+  "sources": [
+    {
+      "kind": "files",
+      "format": "json",
+      "path": "data/readings/*.jsonl",
+      "schema": [
+        {
+          "name": "device",
+          "type": "string",
+          "pos": "generated_test/filters/schemas/reading.json:7:5"
+        },
+        {
+          "name": "status",
+          "type": "string",
+          "pos": "generated_test/filters/schemas/reading.json:8:5"
+        },
+        {
+          "name": "level",
+          "type": "string",
+          "nullable": true,
+          "pos": "generated_test/filters/schemas/reading.json:9:5"
+        },
+        {
+          "name": "temp",
+          "type": "double",
+          "nullable": true,
+          "pos": "generated_test/filters/schemas/reading.json:10:5"
+        },
+        {
+          "name": "at",
+          "type": "timestamp",
+          "pos": "generated_test/filters/schemas/reading.json:11:5"
+        },
+        {
+          "name": "day",
+          "type": "date",
+          "nullable": true,
+          "pos": "generated_test/filters/schemas/reading.json:12:5"
+        },
+        {
+          "name": "tags",
+          "type": {
+            "type": "array",
+            "elementType": "string",
+            "containsNull": false
+          },
+          "nullable": true,
+          "pos": "generated_test/filters/schemas/reading.json:13:5"
+        }
+      ],
+      "options": {
+        "cleanSource": "off",
+        "maxFileAge": "168h",
+        "onMalformed": "drop"
+      },
+      "pos": "generated_test/filters/streamgen.yaml:5:10"
+    }
+  ],
+  "steps": [
+    {
+      "op": "where",
+      "text": "status != \"fail\" && (temp == nil || *temp < 100)",
+      "pos": "generated_test/filters/streamgen.yaml:7:12"
+    },
+    {
+      "op": "where",
+      "text": "(day == nil || day.Year() >= 2020) && (level == nil || *level != \"low\")",
+      "pos": "generated_test/filters/streamgen.yaml:8:12"
+    },
+    {
+      "op": "select",
+      "text": "device, status as state, temp, strings.ToUpper(device) + \"!\" as loud, len(tags) as n_tags, at.Truncate(time.Hour) as hour, math.Round(float64(len(device)) * 1.8) as fahrenheit",
+      "pos": "generated_test/filters/streamgen.yaml:10:7"
+    },
+    {
+      "op": "where",
+      "text": "n_tags < 5 && loud != \"\"",
+      "pos": "generated_test/filters/streamgen.yaml:17:12"
+    }
+  ],
+  "outputMode": "append",
+  "outputModePos": "generated_test/filters/streamgen.yaml:19:11",
+  "sink": {
+    "kind": "memory",
+    "schema": [
+      {
+        "name": "device",
+        "type": "string",
+        "pos": "generated_test/filters/streamgen.yaml:10:9"
+      },
+      {
+        "name": "state",
+        "type": "string",
+        "pos": "generated_test/filters/streamgen.yaml:11:9"
+      },
+      {
+        "name": "temp",
+        "type": "double",
+        "nullable": true,
+        "pos": "generated_test/filters/streamgen.yaml:12:9"
+      },
+      {
+        "name": "loud",
+        "type": "string",
+        "pos": "generated_test/filters/streamgen.yaml:13:9"
+      },
+      {
+        "name": "n_tags",
+        "type": "long",
+        "pos": "generated_test/filters/streamgen.yaml:14:9"
+      },
+      {
+        "name": "hour",
+        "type": "timestamp",
+        "pos": "generated_test/filters/streamgen.yaml:15:9"
+      },
+      {
+        "name": "fahrenheit",
+        "type": "double",
+        "pos": "generated_test/filters/streamgen.yaml:16:9"
+      }
+    ],
+    "options": {
+      "name": "filtered"
+    },
+    "pos": "generated_test/filters/streamgen.yaml:19:11"
+  },
+  "pos": "generated_test/filters/streamgen.yaml:3:7"
+}
+`
 
 // filtersRow applies the steps of the filters pipeline to r: it returns the
 // row reaching the sink, or false when a where step drops r.

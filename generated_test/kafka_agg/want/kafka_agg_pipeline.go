@@ -79,6 +79,9 @@ func NewKafkaAgg(ctx context.Context, cfg KafkaAggConfig) (*stream.Query, error)
 	if err != nil {
 		return nil, err
 	}
+	if err := env.CheckPlan(ctx, kafkaAggPlan, delta.Open(sinkStore)); err != nil {
+		return nil, err
+	}
 	srcOpts := []kafka.Opt{
 		kafka.BootstrapServers(cfg.BootstrapServers...),
 		kafka.StartingTimestamp(time.Unix(1706659200, 0).UTC()),
@@ -114,7 +117,7 @@ func NewKafkaAgg(ctx context.Context, cfg KafkaAggConfig) (*stream.Query, error)
 	agg, err := aggregate.New[KafkaAggKey, KafkaAggState](
 		state.Sub(cp.Storage(), state.Dir(0, 0)),
 		aggregate.Config[KafkaAggKey]{
-			Fingerprint: fmt.Sprintf("%s %s v%d", "KafkaAggKey/KafkaAggState", kafkaAggResultSchemaFingerprint, KafkaAggStateVersion),
+			Fingerprint: "KafkaAggKey/KafkaAggState sha256:55917a5e96a119986b5c9fbbad8cd8a631cf408ed2692975f4fc4de5e0d5efa5 v3",
 			Mode:        aggregate.Update,
 			Retain:      int64(cp.MinBatchesToRetain()),
 			Watermark:   true,
@@ -176,6 +179,144 @@ func NewKafkaAgg(ctx context.Context, cfg KafkaAggConfig) (*stream.Query, error)
 	}
 	return q, nil
 }
+
+// kafkaAggPlan is the plan record of the kafka_agg pipeline
+// (runtime/planprint): its sources, steps, stateful operators, output mode and
+// sink as this code runs them. NewKafkaAgg compares it with the plan recorded
+// in the checkpoint and with the Delta table's schema before the first batch,
+// refuses a change the checkpoint or table cannot take, and records it.
+const kafkaAggPlan = `{
+  "version": 1,
+  "pipeline": "kafka_agg",
+  "sources": [
+    {
+      "kind": "kafka",
+      "assign": [
+        {
+          "topic": "readings",
+          "partitions": [
+            0,
+            2
+          ]
+        }
+      ],
+      "schema": [
+        {
+          "name": "device_id",
+          "type": "string",
+          "pos": "generated_test/kafka_agg/schemas/sensor_reading.json:7:5"
+        },
+        {
+          "name": "temperature",
+          "type": "double",
+          "pos": "generated_test/kafka_agg/schemas/sensor_reading.json:11:5"
+        },
+        {
+          "name": "timestamp",
+          "type": "timestamp",
+          "pos": "generated_test/kafka_agg/schemas/sensor_reading.json:15:5"
+        }
+      ],
+      "options": {
+        "failOnDataLoss": "true",
+        "format": "json",
+        "kafka.bootstrap.servers": "localhost:9092",
+        "maxTriggerDelay": "15m",
+        "onMalformed": "fail",
+        "startingOffsets": "latest",
+        "startingTimestamp": "2024-01-31T00:00:00Z"
+      },
+      "pos": "generated_test/kafka_agg/streamgen.yaml:7:5"
+    }
+  ],
+  "steps": [
+    {
+      "op": "watermark",
+      "text": "timestamp 1m",
+      "pos": "generated_test/kafka_agg/streamgen.yaml:13:16"
+    }
+  ],
+  "operators": [
+    {
+      "kind": "aggregate",
+      "keys": [
+        {
+          "name": "device_id",
+          "type": "string",
+          "pos": "generated_test/kafka_agg/streamgen.yaml:14:22"
+        }
+      ],
+      "window": {
+        "kind": "tumbling",
+        "column": "timestamp",
+        "size": "1m0s",
+        "pos": "generated_test/kafka_agg/streamgen.yaml:14:42"
+      },
+      "aggregates": [
+        {
+          "func": "count",
+          "name": "n",
+          "type": "long",
+          "pos": "generated_test/kafka_agg/streamgen.yaml:15:20"
+        },
+        {
+          "func": "avg",
+          "input": "temperature",
+          "name": "avg",
+          "type": "double",
+          "pos": "generated_test/kafka_agg/streamgen.yaml:15:34"
+        }
+      ],
+      "watermark": {
+        "column": "timestamp",
+        "delay": "1m0s",
+        "pos": "generated_test/kafka_agg/streamgen.yaml:13:16"
+      },
+      "stateVersion": 3,
+      "stateFingerprint": "KafkaAggKey/KafkaAggState sha256:55917a5e96a119986b5c9fbbad8cd8a631cf408ed2692975f4fc4de5e0d5efa5 v3",
+      "pos": "generated_test/kafka_agg/streamgen.yaml:14:14"
+    }
+  ],
+  "outputMode": "update",
+  "outputModePos": "generated_test/kafka_agg/streamgen.yaml:17:47",
+  "sink": {
+    "kind": "delta",
+    "table": "tables/kafka_agg",
+    "schema": [
+      {
+        "name": "device_id",
+        "type": "string",
+        "pos": "generated_test/kafka_agg/streamgen.yaml:14:22"
+      },
+      {
+        "name": "window_start",
+        "type": "timestamp",
+        "pos": "generated_test/kafka_agg/streamgen.yaml:14:42"
+      },
+      {
+        "name": "window_end",
+        "type": "timestamp",
+        "pos": "generated_test/kafka_agg/streamgen.yaml:14:42"
+      },
+      {
+        "name": "n",
+        "type": "long",
+        "pos": "generated_test/kafka_agg/streamgen.yaml:15:20"
+      },
+      {
+        "name": "avg",
+        "type": "double",
+        "pos": "generated_test/kafka_agg/streamgen.yaml:15:34"
+      }
+    ],
+    "options": {
+      "targetFileSize": "134217728"
+    },
+    "pos": "generated_test/kafka_agg/streamgen.yaml:17:10"
+  },
+  "pos": "generated_test/kafka_agg/streamgen.yaml:4:7"
+}
+`
 
 // kafkaAggResultRow returns r as a delta.Row in the order of
 // KafkaAggResultDeltaSchema (null for a nil field).

@@ -101,6 +101,9 @@ func NewReadingsIngest(ctx context.Context, cfg ReadingsIngestConfig) (*kafkagro
 	if err != nil {
 		return nil, err
 	}
+	if err := env.CheckPlan(ctx, readingsIngestPlan, delta.Open(sinkStore)); err != nil {
+		return nil, err
+	}
 	quarantineTable, err := env.Quarantine(ctx, cfg.QuarantinePath, cfg.SinkPath, "_quarantine")
 	if err != nil {
 		return nil, err
@@ -147,6 +150,113 @@ func NewReadingsIngest(ctx context.Context, cfg ReadingsIngestConfig) (*kafkagro
 	}
 	return g, nil
 }
+
+// readingsIngestPlan is the plan record of the readings_ingest pipeline
+// (runtime/planprint): its sources, steps, stateful operators, output mode and
+// sink as this code runs them. NewReadingsIngest compares it with the plan
+// recorded in the checkpoint and with the Delta table's schema before the
+// first batch, refuses a change the checkpoint or table cannot take, and
+// records it.
+const readingsIngestPlan = `{
+  "version": 1,
+  "pipeline": "readings_ingest",
+  "sources": [
+    {
+      "kind": "kafka",
+      "subscribe": [
+        "readings"
+      ],
+      "schema": [
+        {
+          "name": "device_id",
+          "type": "string",
+          "pos": "generated_test/kafka_group/schemas/reading.json:7:5"
+        },
+        {
+          "name": "site",
+          "type": "string",
+          "pos": "generated_test/kafka_group/schemas/reading.json:11:5"
+        },
+        {
+          "name": "temperature",
+          "type": "double",
+          "pos": "generated_test/kafka_group/schemas/reading.json:15:5"
+        },
+        {
+          "name": "timestamp",
+          "type": "timestamp",
+          "pos": "generated_test/kafka_group/schemas/reading.json:19:5"
+        }
+      ],
+      "options": {
+        "commitToGroup": "readings-ingest",
+        "consumerGroup": "readings-ingest",
+        "failOnDataLoss": "true",
+        "format": "json",
+        "kafka.bootstrap.servers": "localhost:9092",
+        "maxOffsetsPerTrigger": "50",
+        "maxTriggerDelay": "15m",
+        "onMalformed": "quarantine",
+        "startingOffsets": "earliest"
+      },
+      "pos": "generated_test/kafka_group/streamgen.yaml:8:5"
+    }
+  ],
+  "steps": [
+    {
+      "op": "where",
+      "text": "temperature > -100",
+      "pos": "generated_test/kafka_group/streamgen.yaml:16:12"
+    },
+    {
+      "op": "select",
+      "text": "device_id, site, temperature, temperature*9/5 + 32 as fahrenheit, timestamp",
+      "pos": "generated_test/kafka_group/streamgen.yaml:18:7"
+    }
+  ],
+  "outputMode": "append",
+  "outputModePos": "generated_test/kafka_group/streamgen.yaml:25:5",
+  "sink": {
+    "kind": "delta",
+    "table": "tables/readings_bronze",
+    "partitionBy": [
+      "site"
+    ],
+    "schema": [
+      {
+        "name": "device_id",
+        "type": "string",
+        "pos": "generated_test/kafka_group/streamgen.yaml:18:9"
+      },
+      {
+        "name": "site",
+        "type": "string",
+        "pos": "generated_test/kafka_group/streamgen.yaml:19:9"
+      },
+      {
+        "name": "temperature",
+        "type": "double",
+        "pos": "generated_test/kafka_group/streamgen.yaml:20:9"
+      },
+      {
+        "name": "fahrenheit",
+        "type": "double",
+        "pos": "generated_test/kafka_group/streamgen.yaml:21:9"
+      },
+      {
+        "name": "timestamp",
+        "type": "timestamp",
+        "pos": "generated_test/kafka_group/streamgen.yaml:22:9"
+      }
+    ],
+    "options": {
+      "targetFileSize": "134217728"
+    },
+    "pos": "generated_test/kafka_group/streamgen.yaml:25:5"
+  },
+  "pos": "generated_test/kafka_group/streamgen.yaml:5:7"
+}
+`
 
 // readingsIngestRow applies the steps of the readings_ingest pipeline to r: it
 // returns the row reaching the sink, or false when a where step drops r.

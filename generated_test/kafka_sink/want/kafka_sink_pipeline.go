@@ -83,6 +83,9 @@ func NewKafkaSink(ctx context.Context, cfg KafkaSinkConfig) (*stream.Query, erro
 		return nil, err
 	}
 	logger, cp := env.Logger, env.Checkpoint
+	if err := env.CheckPlan(ctx, kafkaSinkPlan, nil); err != nil {
+		return nil, err
+	}
 	srcStore, err := env.Store(ctx, "source", cfg.SourcePath)
 	if err != nil {
 		return nil, err
@@ -168,6 +171,120 @@ func NewKafkaSink(ctx context.Context, cfg KafkaSinkConfig) (*stream.Query, erro
 	}
 	return q, nil
 }
+
+// kafkaSinkPlan is the plan record of the kafka_sink pipeline
+// (runtime/planprint): its sources, steps, stateful operators, output mode and
+// sink as this code runs them. NewKafkaSink compares it with the plan recorded
+// in the checkpoint and with the Delta table's schema before the first batch,
+// refuses a change the checkpoint or table cannot take, and records it.
+const kafkaSinkPlan = `{
+  "version": 1,
+  "pipeline": "kafka_sink",
+  "sources": [
+    {
+      "kind": "files",
+      "format": "json",
+      "path": "data/readings",
+      "schema": [
+        {
+          "name": "device",
+          "type": "string",
+          "pos": "generated_test/kafka_sink/schemas/reading.json:7:5"
+        },
+        {
+          "name": "status",
+          "type": "string",
+          "pos": "generated_test/kafka_sink/schemas/reading.json:8:5"
+        },
+        {
+          "name": "temp",
+          "type": "double",
+          "nullable": true,
+          "pos": "generated_test/kafka_sink/schemas/reading.json:9:5"
+        },
+        {
+          "name": "at",
+          "type": "timestamp",
+          "pos": "generated_test/kafka_sink/schemas/reading.json:10:5"
+        },
+        {
+          "name": "site",
+          "type": "string",
+          "nullable": true,
+          "pos": "generated_test/kafka_sink/schemas/reading.json:11:5"
+        }
+      ],
+      "options": {
+        "cleanSource": "off",
+        "maxFileAge": "168h",
+        "maxFilesPerTrigger": "1",
+        "onMalformed": "quarantine"
+      },
+      "pos": "generated_test/kafka_sink/streamgen.yaml:6:10"
+    }
+  ],
+  "steps": [
+    {
+      "op": "where",
+      "text": "temp != nil && *temp >= 30",
+      "pos": "generated_test/kafka_sink/streamgen.yaml:8:12"
+    },
+    {
+      "op": "select",
+      "text": "device, status, temp as celsius, *temp*9/5 + 32 as fahrenheit, at, site",
+      "pos": "generated_test/kafka_sink/streamgen.yaml:10:7"
+    }
+  ],
+  "outputMode": "append",
+  "outputModePos": "generated_test/kafka_sink/streamgen.yaml:18:5",
+  "sink": {
+    "kind": "kafka",
+    "schema": [
+      {
+        "name": "device",
+        "type": "string",
+        "pos": "generated_test/kafka_sink/streamgen.yaml:10:9"
+      },
+      {
+        "name": "status",
+        "type": "string",
+        "pos": "generated_test/kafka_sink/streamgen.yaml:11:9"
+      },
+      {
+        "name": "celsius",
+        "type": "double",
+        "nullable": true,
+        "pos": "generated_test/kafka_sink/streamgen.yaml:12:9"
+      },
+      {
+        "name": "fahrenheit",
+        "type": "double",
+        "pos": "generated_test/kafka_sink/streamgen.yaml:13:9"
+      },
+      {
+        "name": "at",
+        "type": "timestamp",
+        "pos": "generated_test/kafka_sink/streamgen.yaml:14:9"
+      },
+      {
+        "name": "site",
+        "type": "string",
+        "nullable": true,
+        "pos": "generated_test/kafka_sink/streamgen.yaml:15:9"
+      }
+    ],
+    "options": {
+      "exactlyOnce": "true",
+      "headers": "celsius=celsius,measured-at=at,source=site,status=status",
+      "kafka.bootstrap.servers": "localhost:9092",
+      "key": "device",
+      "topic": "hot-readings"
+    },
+    "pos": "generated_test/kafka_sink/streamgen.yaml:18:5"
+  },
+  "pos": "generated_test/kafka_sink/streamgen.yaml:4:7"
+}
+`
 
 // kafkaSinkRow applies the steps of the kafka_sink pipeline to r: it returns
 // the row reaching the sink, or false when a where step drops r.

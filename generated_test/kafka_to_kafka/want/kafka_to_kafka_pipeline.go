@@ -83,6 +83,9 @@ func NewKafkaToKafka(ctx context.Context, cfg KafkaToKafkaConfig) (*stream.Query
 		return nil, err
 	}
 	logger, cp := env.Logger, env.Checkpoint
+	if err := env.CheckPlan(ctx, kafkaToKafkaPlan, nil); err != nil {
+		return nil, err
+	}
 	srcOpts := []kafka.Opt{
 		kafka.BootstrapServers(cfg.BootstrapServers...),
 		kafka.StartingOffsets(`{"clicks-eu":{"0":-2,"1":1},"clicks-us":{"0":-1}}`),
@@ -192,6 +195,101 @@ func NewKafkaToKafka(ctx context.Context, cfg KafkaToKafkaConfig) (*stream.Query
 	}
 	return q, nil
 }
+
+// kafkaToKafkaPlan is the plan record of the kafka_to_kafka pipeline
+// (runtime/planprint): its sources, steps, stateful operators, output mode and
+// sink as this code runs them. NewKafkaToKafka compares it with the plan
+// recorded in the checkpoint and with the Delta table's schema before the
+// first batch, refuses a change the checkpoint or table cannot take, and
+// records it.
+const kafkaToKafkaPlan = `{
+  "version": 1,
+  "pipeline": "kafka_to_kafka",
+  "sources": [
+    {
+      "kind": "kafka",
+      "subscribePattern": "clicks-.*",
+      "schema": [
+        {
+          "name": "user",
+          "type": "string",
+          "pos": "generated_test/kafka_to_kafka/schemas/click.json:7:5"
+        },
+        {
+          "name": "page",
+          "type": "string",
+          "pos": "generated_test/kafka_to_kafka/schemas/click.json:8:5"
+        },
+        {
+          "name": "ms",
+          "type": "long",
+          "nullable": true,
+          "pos": "generated_test/kafka_to_kafka/schemas/click.json:9:5"
+        },
+        {
+          "name": "day",
+          "type": "date",
+          "pos": "generated_test/kafka_to_kafka/schemas/click.json:10:5"
+        }
+      ],
+      "options": {
+        "commitToGroup": "kafka-to-kafka",
+        "failOnDataLoss": "false",
+        "format": "json",
+        "kafka.bootstrap.servers": "broker-1.example.com:9093,broker-2.example.com:9093",
+        "maxOffsetsPerTrigger": "500",
+        "maxTriggerDelay": "2m",
+        "minOffsetsPerTrigger": "100",
+        "onMalformed": "drop",
+        "startingOffsets": "{\"clicks-eu\":{\"0\":-2,\"1\":1},\"clicks-us\":{\"0\":-1}}"
+      },
+      "pos": "generated_test/kafka_to_kafka/streamgen.yaml:7:5"
+    }
+  ],
+  "steps": [
+    {
+      "op": "where",
+      "text": "page != \"/health\"",
+      "pos": "generated_test/kafka_to_kafka/streamgen.yaml:20:12"
+    }
+  ],
+  "outputMode": "append",
+  "outputModePos": "generated_test/kafka_to_kafka/streamgen.yaml:23:5",
+  "sink": {
+    "kind": "kafka",
+    "schema": [
+      {
+        "name": "user",
+        "type": "string",
+        "pos": "generated_test/kafka_to_kafka/schemas/click.json:7:5"
+      },
+      {
+        "name": "page",
+        "type": "string",
+        "pos": "generated_test/kafka_to_kafka/schemas/click.json:8:5"
+      },
+      {
+        "name": "ms",
+        "type": "long",
+        "nullable": true,
+        "pos": "generated_test/kafka_to_kafka/schemas/click.json:9:5"
+      },
+      {
+        "name": "day",
+        "type": "date",
+        "pos": "generated_test/kafka_to_kafka/schemas/click.json:10:5"
+      }
+    ],
+    "options": {
+      "kafka.bootstrap.servers": "broker-1.example.com:9093",
+      "key": "ms",
+      "topic": "slow-clicks"
+    },
+    "pos": "generated_test/kafka_to_kafka/streamgen.yaml:23:5"
+  },
+  "pos": "generated_test/kafka_to_kafka/streamgen.yaml:4:7"
+}
+`
 
 // kafkaToKafkaRow applies the steps of the kafka_to_kafka pipeline to r: it
 // returns the row reaching the sink, or false when a where step drops r.

@@ -71,6 +71,9 @@ func NewMapdelta(ctx context.Context, cfg MapdeltaConfig) (*stream.Query, error)
 	if err != nil {
 		return nil, err
 	}
+	if err := env.CheckPlan(ctx, mapdeltaPlan, delta.Open(sinkStore)); err != nil {
+		return nil, err
+	}
 	srcStore, err := env.Store(ctx, "source", cfg.SourcePath)
 	if err != nil {
 		return nil, err
@@ -143,6 +146,139 @@ func NewMapdelta(ctx context.Context, cfg MapdeltaConfig) (*stream.Query, error)
 		stream.Name("mapdelta"), stream.Trigger(cfg.Trigger), stream.Logger(logger), stream.SinkDescription(sink.Description()), stream.Listeners(env.Listeners...),
 	)
 }
+
+// mapdeltaPlan is the plan record of the mapdelta pipeline
+// (runtime/planprint): its sources, steps, stateful operators, output mode and
+// sink as this code runs them. NewMapdelta compares it with the plan recorded
+// in the checkpoint and with the Delta table's schema before the first batch,
+// refuses a change the checkpoint or table cannot take, and records it.
+const mapdeltaPlan = `{
+  "version": 1,
+  "pipeline": "mapdelta",
+  "sources": [
+    {
+      "kind": "files",
+      "format": "json",
+      "path": "data/readings",
+      "schema": [
+        {
+          "name": "device",
+          "type": "string",
+          "pos": "generated_test/mapdelta/schemas/reading.json:7:5"
+        },
+        {
+          "name": "count",
+          "type": "long",
+          "pos": "generated_test/mapdelta/schemas/reading.json:8:5"
+        },
+        {
+          "name": "bonus",
+          "type": "long",
+          "nullable": true,
+          "pos": "generated_test/mapdelta/schemas/reading.json:9:5"
+        },
+        {
+          "name": "at",
+          "type": "timestamp",
+          "pos": "generated_test/mapdelta/schemas/reading.json:10:5"
+        }
+      ],
+      "options": {
+        "cleanSource": "off",
+        "maxFileAge": "168h",
+        "onMalformed": "drop"
+      },
+      "pos": "generated_test/mapdelta/streamgen.yaml:7:10"
+    }
+  ],
+  "steps": [
+    {
+      "op": "map",
+      "text": "github.com/streamgen/streamgen/generated_test/mapdelta/userfn.Score",
+      "pos": "generated_test/mapdelta/streamgen.yaml:9:10"
+    },
+    {
+      "op": "where",
+      "text": "score >= 10 && label != \"skip\"",
+      "pos": "generated_test/mapdelta/streamgen.yaml:10:12"
+    },
+    {
+      "op": "select",
+      "text": "label, score as points, bonus, digits, scale, at, score * 2 as double, bonus != nil as has_bonus, len(digits) as n_digits",
+      "pos": "generated_test/mapdelta/streamgen.yaml:12:7"
+    }
+  ],
+  "outputMode": "append",
+  "outputModePos": "generated_test/mapdelta/streamgen.yaml:22:46",
+  "sink": {
+    "kind": "delta",
+    "table": "tables/mapdelta",
+    "schema": [
+      {
+        "name": "label",
+        "type": "string",
+        "pos": "generated_test/mapdelta/streamgen.yaml:12:9"
+      },
+      {
+        "name": "points",
+        "type": "long",
+        "pos": "generated_test/mapdelta/streamgen.yaml:13:9"
+      },
+      {
+        "name": "bonus",
+        "type": "long",
+        "nullable": true,
+        "pos": "generated_test/mapdelta/streamgen.yaml:14:9"
+      },
+      {
+        "name": "digits",
+        "type": {
+          "type": "array",
+          "elementType": "long",
+          "containsNull": false
+        },
+        "nullable": true,
+        "pos": "generated_test/mapdelta/streamgen.yaml:15:9"
+      },
+      {
+        "name": "scale",
+        "type": {
+          "type": "array",
+          "elementType": "long",
+          "containsNull": true
+        },
+        "nullable": true,
+        "pos": "generated_test/mapdelta/streamgen.yaml:16:9"
+      },
+      {
+        "name": "at",
+        "type": "timestamp",
+        "pos": "generated_test/mapdelta/streamgen.yaml:17:9"
+      },
+      {
+        "name": "double",
+        "type": "long",
+        "pos": "generated_test/mapdelta/streamgen.yaml:18:9"
+      },
+      {
+        "name": "has_bonus",
+        "type": "boolean",
+        "pos": "generated_test/mapdelta/streamgen.yaml:19:9"
+      },
+      {
+        "name": "n_digits",
+        "type": "long",
+        "pos": "generated_test/mapdelta/streamgen.yaml:20:9"
+      }
+    ],
+    "options": {
+      "targetFileSize": "134217728"
+    },
+    "pos": "generated_test/mapdelta/streamgen.yaml:22:10"
+  },
+  "pos": "generated_test/mapdelta/streamgen.yaml:5:7"
+}
+`
 
 // mapdeltaRow applies the steps of the mapdelta pipeline to r: it returns the
 // row reaching the sink, false when a where step drops r, or the error of a

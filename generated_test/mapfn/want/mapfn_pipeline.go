@@ -61,6 +61,9 @@ func NewMapfn(ctx context.Context, cfg MapfnConfig) (*stream.Query, error) {
 		return nil, err
 	}
 	logger, cp := env.Logger, env.Checkpoint
+	if err := env.CheckPlan(ctx, mapfnPlan, nil); err != nil {
+		return nil, err
+	}
 	srcStore, err := env.Store(ctx, "source", cfg.SourcePath)
 	if err != nil {
 		return nil, err
@@ -105,6 +108,92 @@ func NewMapfn(ctx context.Context, cfg MapfnConfig) (*stream.Query, error) {
 		stream.Name("mapfn"), stream.Trigger(cfg.Trigger), stream.Logger(logger), stream.SinkDescription("ForeachBatchSink"), stream.Listeners(env.Listeners...),
 	)
 }
+
+// mapfnPlan is the plan record of the mapfn pipeline (runtime/planprint): its
+// sources, steps, stateful operators, output mode and sink as this code runs
+// them. NewMapfn compares it with the plan recorded in the checkpoint and with
+// the Delta table's schema before the first batch, refuses a change the
+// checkpoint or table cannot take, and records it.
+const mapfnPlan = `{
+  "version": 1,
+  "pipeline": "mapfn",
+  "sources": [
+    {
+      "kind": "files",
+      "format": "json",
+      "path": "data/readings",
+      "schema": [
+        {
+          "name": "device",
+          "type": "string",
+          "pos": "generated_test/mapfn/schemas/reading.json:7:5"
+        },
+        {
+          "name": "status",
+          "type": "string",
+          "pos": "generated_test/mapfn/schemas/reading.json:8:5"
+        },
+        {
+          "name": "count",
+          "type": "long",
+          "pos": "generated_test/mapfn/schemas/reading.json:9:5"
+        },
+        {
+          "name": "note",
+          "type": "string",
+          "nullable": true,
+          "pos": "generated_test/mapfn/schemas/reading.json:10:5"
+        }
+      ],
+      "options": {
+        "cleanSource": "off",
+        "maxFileAge": "168h",
+        "onMalformed": "drop"
+      },
+      "pos": "generated_test/mapfn/streamgen.yaml:6:10"
+    }
+  ],
+  "steps": [
+    {
+      "op": "where",
+      "text": "status != \"ok\"",
+      "pos": "generated_test/mapfn/streamgen.yaml:8:12"
+    },
+    {
+      "op": "map",
+      "text": "github.com/streamgen/streamgen/generated_test/mapfn/userfn.Enrich",
+      "pos": "generated_test/mapfn/streamgen.yaml:9:10"
+    },
+    {
+      "op": "map",
+      "text": "github.com/streamgen/streamgen/generated_test/mapfn/userfn.Tag",
+      "pos": "generated_test/mapfn/streamgen.yaml:10:10"
+    }
+  ],
+  "outputMode": "append",
+  "outputModePos": "generated_test/mapfn/streamgen.yaml:12:17",
+  "sink": {
+    "kind": "foreachBatch",
+    "schema": [
+      {
+        "name": "label",
+        "type": "string",
+        "pos": "generated_test/mapfn/streamgen.yaml:10:10"
+      },
+      {
+        "name": "count",
+        "type": "long",
+        "pos": "generated_test/mapfn/streamgen.yaml:10:10"
+      }
+    ],
+    "options": {
+      "func": "github.com/streamgen/streamgen/generated_test/mapfn/userfn.WriteBatch"
+    },
+    "pos": "generated_test/mapfn/streamgen.yaml:12:17"
+  },
+  "pos": "generated_test/mapfn/streamgen.yaml:4:7"
+}
+`
 
 // mapfnRow applies the steps of the mapfn pipeline to r: it returns the row
 // reaching the sink, false when a where step drops r, or the error of a map

@@ -80,6 +80,9 @@ func NewPartitioned(ctx context.Context, cfg PartitionedConfig) (*stream.Query, 
 	if err != nil {
 		return nil, err
 	}
+	if err := env.CheckPlan(ctx, partitionedPlan, delta.Open(sinkStore)); err != nil {
+		return nil, err
+	}
 	srcStore, err := env.Store(ctx, "source", cfg.SourcePath)
 	if err != nil {
 		return nil, err
@@ -158,6 +161,95 @@ func NewPartitioned(ctx context.Context, cfg PartitionedConfig) (*stream.Query, 
 		stream.Name("partitioned"), stream.Trigger(cfg.Trigger), stream.Logger(logger), stream.SinkDescription(sink.Description()), stream.Listeners(env.Listeners...),
 	)
 }
+
+// partitionedPlan is the plan record of the partitioned pipeline
+// (runtime/planprint): its sources, steps, stateful operators, output mode and
+// sink as this code runs them. NewPartitioned compares it with the plan
+// recorded in the checkpoint and with the Delta table's schema before the
+// first batch, refuses a change the checkpoint or table cannot take, and
+// records it.
+const partitionedPlan = `{
+  "version": 1,
+  "pipeline": "partitioned",
+  "sources": [
+    {
+      "kind": "files",
+      "format": "csv",
+      "path": "data/in",
+      "schema": [
+        {
+          "name": "device",
+          "type": "string",
+          "pos": "generated_test/partitioned/schemas/reading.json:7:5"
+        },
+        {
+          "name": "status",
+          "type": "string",
+          "pos": "generated_test/partitioned/schemas/reading.json:8:5"
+        },
+        {
+          "name": "day",
+          "type": "date",
+          "nullable": true,
+          "pos": "generated_test/partitioned/schemas/reading.json:9:5"
+        },
+        {
+          "name": "celsius",
+          "type": "double",
+          "pos": "generated_test/partitioned/schemas/reading.json:10:5"
+        }
+      ],
+      "options": {
+        "cleanSource": "archive",
+        "delimiter": ",",
+        "header": "true",
+        "maxFileAge": "168h",
+        "onMalformed": "quarantine",
+        "sourceArchiveDir": "data/archive"
+      },
+      "pos": "generated_test/partitioned/streamgen.yaml:7:5"
+    }
+  ],
+  "outputMode": "append",
+  "outputModePos": "generated_test/partitioned/streamgen.yaml:14:5",
+  "sink": {
+    "kind": "delta",
+    "table": "tables/readings",
+    "partitionBy": [
+      "day",
+      "status"
+    ],
+    "schema": [
+      {
+        "name": "device",
+        "type": "string",
+        "pos": "generated_test/partitioned/schemas/reading.json:7:5"
+      },
+      {
+        "name": "status",
+        "type": "string",
+        "pos": "generated_test/partitioned/schemas/reading.json:8:5"
+      },
+      {
+        "name": "day",
+        "type": "date",
+        "nullable": true,
+        "pos": "generated_test/partitioned/schemas/reading.json:9:5"
+      },
+      {
+        "name": "celsius",
+        "type": "double",
+        "pos": "generated_test/partitioned/schemas/reading.json:10:5"
+      }
+    ],
+    "options": {
+      "targetFileSize": "67108864"
+    },
+    "pos": "generated_test/partitioned/streamgen.yaml:14:5"
+  },
+  "pos": "generated_test/partitioned/streamgen.yaml:4:7"
+}
+`
 
 // PartitionedSinkRow is Reading as the Delta sink writes it: the same fields,
 // with the partition columns (day, status) kept out of the Parquet files, as

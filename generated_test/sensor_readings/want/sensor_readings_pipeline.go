@@ -79,6 +79,9 @@ func NewSensorReadings(ctx context.Context, cfg SensorReadingsConfig) (*stream.Q
 	if err != nil {
 		return nil, err
 	}
+	if err := env.CheckPlan(ctx, sensorReadingsPlan, delta.Open(sinkStore)); err != nil {
+		return nil, err
+	}
 	quarantineTable, err := env.Quarantine(ctx, cfg.QuarantinePath, cfg.SinkPath, "_quarantine")
 	if err != nil {
 		return nil, err
@@ -157,6 +160,81 @@ func NewSensorReadings(ctx context.Context, cfg SensorReadingsConfig) (*stream.Q
 	}
 	return q, nil
 }
+
+// sensorReadingsPlan is the plan record of the sensor_readings pipeline
+// (runtime/planprint): its sources, steps, stateful operators, output mode and
+// sink as this code runs them. NewSensorReadings compares it with the plan
+// recorded in the checkpoint and with the Delta table's schema before the
+// first batch, refuses a change the checkpoint or table cannot take, and
+// records it.
+const sensorReadingsPlan = `{
+  "version": 1,
+  "pipeline": "sensor_readings",
+  "sources": [
+    {
+      "kind": "kafka",
+      "subscribe": [
+        "sensor-readings"
+      ],
+      "schema": [
+        {
+          "name": "device_id",
+          "type": "string",
+          "pos": "generated_test/sensor_readings/schemas/sensor_reading.json:7:5"
+        },
+        {
+          "name": "temperature",
+          "type": "double",
+          "pos": "generated_test/sensor_readings/schemas/sensor_reading.json:11:5"
+        },
+        {
+          "name": "timestamp",
+          "type": "timestamp",
+          "pos": "generated_test/sensor_readings/schemas/sensor_reading.json:15:5"
+        }
+      ],
+      "options": {
+        "failOnDataLoss": "true",
+        "format": "json",
+        "kafka.bootstrap.servers": "localhost:9092",
+        "maxOffsetsPerTrigger": "10000",
+        "maxTriggerDelay": "15m",
+        "onMalformed": "quarantine",
+        "startingOffsets": "earliest"
+      },
+      "pos": "generated_test/sensor_readings/streamgen.yaml:6:5"
+    }
+  ],
+  "outputMode": "append",
+  "outputModePos": "generated_test/sensor_readings/streamgen.yaml:13:5",
+  "sink": {
+    "kind": "delta",
+    "table": "tables/sensor_readings_bronze",
+    "schema": [
+      {
+        "name": "device_id",
+        "type": "string",
+        "pos": "generated_test/sensor_readings/schemas/sensor_reading.json:7:5"
+      },
+      {
+        "name": "temperature",
+        "type": "double",
+        "pos": "generated_test/sensor_readings/schemas/sensor_reading.json:11:5"
+      },
+      {
+        "name": "timestamp",
+        "type": "timestamp",
+        "pos": "generated_test/sensor_readings/schemas/sensor_reading.json:15:5"
+      }
+    ],
+    "options": {
+      "targetFileSize": "134217728"
+    },
+    "pos": "generated_test/sensor_readings/streamgen.yaml:13:5"
+  },
+  "pos": "generated_test/sensor_readings/streamgen.yaml:3:7"
+}
+`
 
 // sensorReadingsCloser closes the pipeline's Kafka clients: NewSensorReadings
 // calls it when building the query fails, and the query when it ends (it is a

@@ -80,6 +80,9 @@ func NewWindowedCounts(ctx context.Context, cfg WindowedCountsConfig) (*stream.Q
 	if err != nil {
 		return nil, err
 	}
+	if err := env.CheckPlan(ctx, windowedCountsPlan, delta.Open(sinkStore)); err != nil {
+		return nil, err
+	}
 	srcStore, err := env.Store(ctx, "source", cfg.SourcePath)
 	if err != nil {
 		return nil, err
@@ -112,7 +115,7 @@ func NewWindowedCounts(ctx context.Context, cfg WindowedCountsConfig) (*stream.Q
 	agg, err := aggregate.New[WindowedCountsKey, WindowedCountsState](
 		state.Sub(cp.Storage(), state.Dir(0, 0)),
 		aggregate.Config[WindowedCountsKey]{
-			Fingerprint: fmt.Sprintf("%s %s v%d", "WindowedCountsKey/WindowedCountsState", windowedCountsResultSchemaFingerprint, WindowedCountsStateVersion),
+			Fingerprint: "WindowedCountsKey/WindowedCountsState sha256:679f29b8bbe32c7cbf9f6c068d9cb8bb68d2c937aa7a98fa861dd8b2cce1d5c5 v3",
 			Mode:        aggregate.Complete,
 			Retain:      int64(cp.MinBatchesToRetain()),
 			Watermark:   false,
@@ -184,6 +187,105 @@ func NewWindowedCounts(ctx context.Context, cfg WindowedCountsConfig) (*stream.Q
 		stream.Name("windowed_counts"), stream.Trigger(cfg.Trigger), stream.Logger(logger), stream.SinkDescription(sink.Description()), stream.Listeners(env.Listeners...),
 	)
 }
+
+// windowedCountsPlan is the plan record of the windowed_counts pipeline
+// (runtime/planprint): its sources, steps, stateful operators, output mode and
+// sink as this code runs them. NewWindowedCounts compares it with the plan
+// recorded in the checkpoint and with the Delta table's schema before the
+// first batch, refuses a change the checkpoint or table cannot take, and
+// records it.
+const windowedCountsPlan = `{
+  "version": 1,
+  "pipeline": "windowed_counts",
+  "sources": [
+    {
+      "kind": "files",
+      "format": "json",
+      "path": "data/events",
+      "schema": [
+        {
+          "name": "time",
+          "type": "timestamp",
+          "pos": "generated_test/windowed_counts/schemas/event.json:7:5"
+        },
+        {
+          "name": "action",
+          "type": "string",
+          "pos": "generated_test/windowed_counts/schemas/event.json:12:5"
+        }
+      ],
+      "options": {
+        "cleanSource": "off",
+        "maxFileAge": "168h",
+        "onMalformed": "quarantine"
+      },
+      "pos": "generated_test/windowed_counts/streamgen.yaml:9:5"
+    }
+  ],
+  "operators": [
+    {
+      "kind": "aggregate",
+      "keys": [
+        {
+          "name": "action",
+          "type": "string",
+          "pos": "generated_test/windowed_counts/streamgen.yaml:14:14"
+        }
+      ],
+      "window": {
+        "kind": "tumbling",
+        "column": "time",
+        "size": "1h0m0s",
+        "pos": "generated_test/windowed_counts/streamgen.yaml:15:15"
+      },
+      "aggregates": [
+        {
+          "func": "count",
+          "name": "count",
+          "type": "long",
+          "pos": "generated_test/windowed_counts/streamgen.yaml:17:14"
+        }
+      ],
+      "stateVersion": 3,
+      "stateFingerprint": "WindowedCountsKey/WindowedCountsState sha256:679f29b8bbe32c7cbf9f6c068d9cb8bb68d2c937aa7a98fa861dd8b2cce1d5c5 v3",
+      "pos": "generated_test/windowed_counts/streamgen.yaml:14:7"
+    }
+  ],
+  "outputMode": "complete",
+  "outputModePos": "generated_test/windowed_counts/streamgen.yaml:21:17",
+  "sink": {
+    "kind": "delta",
+    "table": "tables/windowed_counts",
+    "schema": [
+      {
+        "name": "action",
+        "type": "string",
+        "pos": "generated_test/windowed_counts/streamgen.yaml:14:14"
+      },
+      {
+        "name": "window_start",
+        "type": "timestamp",
+        "pos": "generated_test/windowed_counts/streamgen.yaml:15:15"
+      },
+      {
+        "name": "window_end",
+        "type": "timestamp",
+        "pos": "generated_test/windowed_counts/streamgen.yaml:15:15"
+      },
+      {
+        "name": "count",
+        "type": "long",
+        "pos": "generated_test/windowed_counts/streamgen.yaml:17:14"
+      }
+    ],
+    "options": {
+      "targetFileSize": "134217728"
+    },
+    "pos": "generated_test/windowed_counts/streamgen.yaml:20:5"
+  },
+  "pos": "generated_test/windowed_counts/streamgen.yaml:6:7"
+}
+`
 
 // sinkChunkRows is how many rows the runner hands the Delta sink at a time: the
 // rows of a batch are written while it is read, so memory does not grow with
