@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -76,6 +77,102 @@ func alertTableLines(t *testing.T, dir string) []string {
 	return out
 }
 
+// deltaChain is the chain of the Delta-source end-to-end tests:
+// device_status reads the JSON files of in into the Delta table status,
+// delta_source reads status into the Delta table alerts, each with its
+// checkpoint, all under one temporary directory.
+type deltaChain struct {
+	statusBin, alertsBin                   string
+	in, status, statusCP, alerts, alertsCP string
+
+	mu   sync.Mutex
+	want []string // the valid records of the files fed so far
+}
+
+// newDeltaChain builds both binaries and makes the input directory.
+func newDeltaChain(t *testing.T) *deltaChain {
+	t.Helper()
+	dir := t.TempDir()
+	c := &deltaChain{
+		statusBin: buildDeviceStatus(t),
+		alertsBin: buildMain(t, "./delta_source/want/cmd/delta-source"),
+		in:        filepath.Join(dir, "in"),
+		status:    filepath.Join(dir, "iot_status"), statusCP: filepath.Join(dir, "status_cp"),
+		alerts: filepath.Join(dir, "iot_alerts"), alertsCP: filepath.Join(dir, "alerts_cp"),
+	}
+	if err := os.MkdirAll(c.in, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func (c *deltaChain) statusArgs(trigger string) []string {
+	return []string{"-source-path", c.in, "-sink-path", c.status, "-checkpoint", c.statusCP, "-trigger", trigger, "-log-level", "warn"}
+}
+
+func (c *deltaChain) alertsArgs(trigger string) []string {
+	return []string{"-source-path", c.status, "-sink-path", c.alerts, "-checkpoint", c.alertsCP, "-trigger", trigger, "-log-level", "warn"}
+}
+
+func (c *deltaChain) statusCmd() *exec.Cmd {
+	return exec.Command(c.statusBin, c.statusArgs("default")...)
+}
+
+func (c *deltaChain) alertsCmd() *exec.Cmd {
+	return exec.Command(c.alertsBin, c.alertsArgs("default")...)
+}
+
+// feed writes len(delays) input files of 4 lines, delays[i] after file i,
+// every seventh with a malformed line, and records their valid records.
+func (c *deltaChain) feed(t *testing.T, delays []time.Duration) {
+	for i := range delays {
+		recs := writeInput(t, c.in, i, 4, i%7 == 0)
+		c.mu.Lock()
+		c.want = append(c.want, recs...)
+		c.mu.Unlock()
+		time.Sleep(delays[i])
+	}
+}
+
+// statusTableCreated waits for device_status's first commit: delta_source
+// (and OPTIMIZE) fail on a path that is not a table yet.
+func (c *deltaChain) statusTableCreated() error {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, err := os.Stat(filepath.Join(c.status, "_delta_log", "00000000000000000000.json")); err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return errors.New("device_status made no table in 30s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// finish runs both binaries with available-now, in chain order, and
+// checks the three tables against the files fed: every valid record once
+// in status, every malformed line of the files once in its quarantine,
+// and alerts the where/select of status.
+func (c *deltaChain) finish(t *testing.T, files int) {
+	t.Helper()
+	runToEnd(t, c.statusBin, c.statusArgs("available-now")...)
+	runToEnd(t, c.alertsBin, c.alertsArgs("available-now")...)
+	want := slices.Sorted(slices.Values(c.want))
+	if diff := cmp.Diff(want, tableRecords(t, c.status)); diff != "" {
+		t.Errorf("device_status table (-want +got):\n%s", diff)
+	}
+	var wantQ []string
+	for i := 0; i < files; i += 7 {
+		wantQ = append(wantQ, malformedRecord(i, 4))
+	}
+	if diff := cmp.Diff(wantQ, quarantineRecords(t, c.status)); diff != "" {
+		t.Errorf("device_status quarantine table (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(alertLines(want), alertTableLines(t, c.alerts)); diff != "" {
+		t.Errorf("delta_source table (-want +got):\n%s", diff)
+	}
+}
+
 // A chain of two generated binaries through SIGKILLs: device_status
 // (files → Delta) and delta_source (that Delta table → where → select →
 // another Delta table) run concurrently while files arrive, each SIGKILLed
@@ -91,21 +188,7 @@ func TestDeltaChainKill9(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("signals")
 	}
-	statusBin := buildDeviceStatus(t)
-	alertsBin := buildMain(t, "./delta_source/want/cmd/delta-source")
-	dir := t.TempDir()
-	in, status, statusCP := filepath.Join(dir, "in"), filepath.Join(dir, "iot_status"), filepath.Join(dir, "status_cp")
-	alerts, alertsCP := filepath.Join(dir, "iot_alerts"), filepath.Join(dir, "alerts_cp")
-	if err := os.MkdirAll(in, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	statusArgs := func(trigger string) []string {
-		return []string{"-source-path", in, "-sink-path", status, "-checkpoint", statusCP, "-trigger", trigger, "-log-level", "warn"}
-	}
-	alertsArgs := func(trigger string) []string {
-		return []string{"-source-path", status, "-sink-path", alerts, "-checkpoint", alertsCP, "-trigger", trigger, "-log-level", "warn"}
-	}
-
+	c := newDeltaChain(t)
 	rng := rand.New(rand.NewPCG(e2eSeed(t), 0))
 	const files, kills = 120, 8
 	delays := make([]time.Duration, files)
@@ -121,43 +204,24 @@ func TestDeltaChainKill9(t *testing.T) {
 	}
 	statusKills, alertsKills := killAfters(), killAfters()
 
-	var (
-		mu   sync.Mutex
-		want []string
-		wg   sync.WaitGroup
-		errs = make(chan error, 2)
-	)
+	var wg sync.WaitGroup
+	errs := make(chan error, 2)
 	wg.Add(3)
 	go func() { // files keep arriving
 		defer wg.Done()
-		for i := range files {
-			recs := writeInput(t, in, i, 4, i%7 == 0)
-			mu.Lock()
-			want = append(want, recs...)
-			mu.Unlock()
-			time.Sleep(delays[i])
-		}
+		c.feed(t, delays)
 	}()
 	go func() {
 		defer wg.Done()
-		errs <- killLoop(statusKills, func() *exec.Cmd { return exec.Command(statusBin, statusArgs("default")...) })
+		errs <- killLoop(statusKills, c.statusCmd)
 	}()
 	go func() {
 		defer wg.Done()
-		// delta_source fails on a path that is not a table yet: start it
-		// once device_status committed its first version.
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			if _, err := os.Stat(filepath.Join(status, "_delta_log", "00000000000000000000.json")); err == nil {
-				break
-			}
-			if time.Now().After(deadline) {
-				errs <- errors.New("device_status made no table in 30s")
-				return
-			}
-			time.Sleep(5 * time.Millisecond)
+		if err := c.statusTableCreated(); err != nil {
+			errs <- err
+			return
 		}
-		errs <- killLoop(alertsKills, func() *exec.Cmd { return exec.Command(alertsBin, alertsArgs("default")...) })
+		errs <- killLoop(alertsKills, c.alertsCmd)
 	}()
 	wg.Wait()
 	close(errs)
@@ -167,28 +231,12 @@ func TestDeltaChainKill9(t *testing.T) {
 		}
 	}
 	before := 0
-	if _, err := os.Stat(filepath.Join(alerts, "_delta_log")); err == nil {
-		before = len(alertTableLines(t, alerts))
+	if _, err := os.Stat(filepath.Join(c.alerts, "_delta_log")); err == nil {
+		before = len(alertTableLines(t, c.alerts))
 	}
-	t.Logf("%d status records, %d alert rows in the table before the final runs", len(tableRecords(t, status)), before)
+	t.Logf("%d status records, %d alert rows in the table before the final runs", len(tableRecords(t, c.status)), before)
 	if before == 0 {
 		t.Errorf("the killed delta_source runs wrote nothing")
 	}
-
-	runToEnd(t, statusBin, statusArgs("available-now")...)
-	runToEnd(t, alertsBin, alertsArgs("available-now")...)
-	sort.Strings(want)
-	if diff := cmp.Diff(want, tableRecords(t, status)); diff != "" {
-		t.Errorf("device_status table (-want +got):\n%s", diff)
-	}
-	var wantQ []string
-	for i := 0; i < files; i += 7 {
-		wantQ = append(wantQ, malformedRecord(i, 4))
-	}
-	if diff := cmp.Diff(wantQ, quarantineRecords(t, status)); diff != "" {
-		t.Errorf("device_status quarantine table (-want +got):\n%s", diff)
-	}
-	if diff := cmp.Diff(alertLines(want), alertTableLines(t, alerts)); diff != "" {
-		t.Errorf("delta_source table (-want +got):\n%s", diff)
-	}
+	c.finish(t, files)
 }

@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -180,21 +179,8 @@ func TestDeltaSourceWhileOptimized(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("signals")
 	}
-	statusBin := buildDeviceStatus(t)
-	alertsBin := buildMain(t, "./delta_source/want/cmd/delta-source")
-	dir := t.TempDir()
-	in, status, statusCP := filepath.Join(dir, "in"), filepath.Join(dir, "iot_status"), filepath.Join(dir, "status_cp")
-	alerts, alertsCP := filepath.Join(dir, "iot_alerts"), filepath.Join(dir, "alerts_cp")
-	if err := os.MkdirAll(in, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	statusArgs := func(trigger string) []string {
-		return []string{"-source-path", in, "-sink-path", status, "-checkpoint", statusCP, "-trigger", trigger, "-log-level", "warn"}
-	}
-	alertsArgs := func(trigger string) []string {
-		return []string{"-source-path", status, "-sink-path", alerts, "-checkpoint", alertsCP, "-trigger", trigger, "-log-level", "warn"}
-	}
-	store, err := storage.NewLocal(status)
+	c := newDeltaChain(t)
+	store, err := storage.NewLocal(c.status)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,51 +201,27 @@ func TestDeltaSourceWhileOptimized(t *testing.T) {
 	}
 	statusKills, alertsKills, alertsDown := killAfters(4, 400, 500), killAfters(5, 250, 450), killAfters(5, 150, 500)
 
-	// tableCreated waits for device_status's first commit: delta_source
-	// and OPTIMIZE fail on a path that is not a table yet.
-	tableCreated := func() error {
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			if _, err := os.Stat(filepath.Join(status, "_delta_log", "00000000000000000000.json")); err == nil {
-				return nil
-			}
-			if time.Now().After(deadline) {
-				return errors.New("device_status made no table in 30s")
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-	}
-	var (
-		mu   sync.Mutex
-		want []string
-		wg   sync.WaitGroup
-		errs = make(chan error, 3)
-	)
+	var wg sync.WaitGroup
+	errs := make(chan error, 3)
 	wg.Add(3)
 	go func() { // files keep arriving
 		defer wg.Done()
-		for i := range files {
-			recs := writeInput(t, in, i, 4, i%7 == 0)
-			mu.Lock()
-			want = append(want, recs...)
-			mu.Unlock()
-			time.Sleep(delays[i])
-		}
+		c.feed(t, delays)
 	}()
 	go func() {
 		defer wg.Done()
-		errs <- killLoop(statusKills, func() *exec.Cmd { return exec.Command(statusBin, statusArgs("default")...) })
+		errs <- killLoop(statusKills, c.statusCmd)
 	}()
 	go func() {
 		defer wg.Done()
-		if err := tableCreated(); err != nil {
+		if err := c.statusTableCreated(); err != nil {
 			errs <- err
 			return
 		}
 		// Down a while after each kill: the stream falls behind the
 		// OPTIMIZEs, and VACUUM waits for it.
 		for k, after := range alertsKills {
-			if err := killLoop([]time.Duration{after}, func() *exec.Cmd { return exec.Command(alertsBin, alertsArgs("default")...) }); err != nil {
+			if err := killLoop([]time.Duration{after}, c.alertsCmd); err != nil {
 				errs <- err
 				return
 			}
@@ -267,10 +229,10 @@ func TestDeltaSourceWhileOptimized(t *testing.T) {
 		}
 		errs <- nil
 	}()
-	m := &maintainer{table: table, cp: alertsCP, removedBy: map[string]int64{}}
+	m := &maintainer{table: table, cp: c.alertsCP, removedBy: map[string]int64{}}
 	stop, maintErr := make(chan struct{}), make(chan error, 1)
 	go func() {
-		if err := tableCreated(); err != nil {
+		if err := c.statusTableCreated(); err != nil {
 			maintErr <- err
 			return
 		}
@@ -301,22 +263,7 @@ func TestDeltaSourceWhileOptimized(t *testing.T) {
 			len(m.optimizes), m.vacuumedRemoved)
 	}
 
-	runToEnd(t, statusBin, statusArgs("available-now")...)
-	runToEnd(t, alertsBin, alertsArgs("available-now")...)
-	sort.Strings(want)
-	if diff := cmp.Diff(want, tableRecords(t, status)); diff != "" {
-		t.Errorf("device_status table (-want +got):\n%s", diff)
-	}
-	var wantQ []string
-	for i := 0; i < files; i += 7 {
-		wantQ = append(wantQ, malformedRecord(i, 4))
-	}
-	if diff := cmp.Diff(wantQ, quarantineRecords(t, status)); diff != "" {
-		t.Errorf("device_status quarantine table (-want +got):\n%s", diff)
-	}
-	if diff := cmp.Diff(alertLines(want), alertTableLines(t, alerts)); diff != "" {
-		t.Errorf("delta_source table (-want +got):\n%s", diff)
-	}
+	c.finish(t, files)
 
 	// A's history: each OPTIMIZE and VACUUM run, as committed.
 	hist, err := table.History(t.Context(), 0)
@@ -391,19 +338,11 @@ func TestDeltaSourceVacuumedAhead(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs three binaries")
 	}
-	statusBin := buildDeviceStatus(t)
-	alertsBin := buildMain(t, "./delta_source/want/cmd/delta-source")
+	c := newDeltaChain(t)
 	cli := buildMain(t, "../cmd/streamgen")
-	dir := t.TempDir()
-	in, status, statusCP := filepath.Join(dir, "in"), filepath.Join(dir, "iot_status"), filepath.Join(dir, "status_cp")
-	alerts, alertsCP := filepath.Join(dir, "iot_alerts"), filepath.Join(dir, "alerts_cp")
-	if err := os.MkdirAll(in, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	statusArgs := []string{"-source-path", in, "-sink-path", status, "-checkpoint", statusCP, "-trigger", "available-now", "-log-level", "warn"}
-	alertsArgs := func(trigger string) []string {
-		return []string{"-source-path", status, "-sink-path", alerts, "-checkpoint", alertsCP, "-trigger", trigger, "-log-level", "warn"}
-	}
+	statusBin, alertsBin, alertsArgs := c.statusBin, c.alertsBin, c.alertsArgs
+	in, status, alerts, alertsCP := c.in, c.status, c.alerts, c.alertsCP
+	statusArgs := c.statusArgs("available-now")
 
 	var want []string
 	for i := range 6 {
