@@ -173,6 +173,9 @@ func newGroup(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 	if ks.CommitToGroup != "" {
 		vals[jen.Id("CommitToGroup")] = jen.True()
 	}
+	if ks.FailOnDataLoss {
+		vals[jen.Id("FailOnDataLoss")] = jen.True()
+	}
 	add(jen.Id("gcfg").Op(":=").Qual(kafkagroupPath, "Config").Types(in.Clone(), out.Clone()).Values(vals))
 	if len(ks.Subscribe) == 0 {
 		add(jen.If(jen.Len(jen.Id("cfg").Dot("Topics")).Op("==").Lit(0)).Block(
@@ -197,6 +200,15 @@ func newGroup(r *plan.Runnable, pl *ir.Pipeline) jen.Code {
 		ir.Drop:       "dropped (and counted)",
 		ir.Fail:       "an error that stops the process",
 	}[pl.Source.OnMalformed] + "."
+	if ks.FailOnDataLoss {
+		text += " Offsets deleted from Kafka before they were written stop the process with an error naming the topic, partition and offsets (failOnDataLoss)."
+	} else {
+		text += " Offsets deleted from Kafka before they were written are skipped with a warning and counted"
+		if pl.Source.OnMalformed == ir.Quarantine {
+			text += ", each range recorded in the quarantine table"
+		}
+		text += " (failOnDataLoss false)."
+	}
 	if hasMap(r) && pl.Source.OnMalformed != ir.Drop {
 		text += " A map function's error stops the process."
 	}

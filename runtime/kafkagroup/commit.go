@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -143,6 +144,9 @@ type partBatch struct {
 	first, last int64
 	records     int64
 	bad         []quarantine.Record
+	// lost is the range of offsets found gone (FailOnDataLoss false):
+	// the txn moves past it.
+	lost *lostRange
 }
 
 // commit writes the batch's rows and commits them with one txn per
@@ -241,6 +245,31 @@ func (g *Group[In, Out]) commit(ctx context.Context, cl *kgo.Client, dec streami
 		w.Abort(ctx)
 		return fmt.Errorf("kafkagroup: %s/%d@%d: %w", tp.Topic, tp.Partition, r.Offset, err)
 	}
+	// Lost ranges: the partition's txn moves past them, each is
+	// quarantined (if a writer is set) with its first offset.
+	var offsetsLost, lostRanges int64
+	for _, tp := range sortedKeys(b.losses) {
+		lr := b.losses[tp]
+		if _, ok := owned[tp]; !ok {
+			continue // revoked: its next owner finds the loss again
+		}
+		pb := parts[tp]
+		if pb == nil {
+			pb = &partBatch{first: lr.from, last: lr.to - 1}
+			parts[tp] = pb
+			order = append(order, tp)
+		}
+		pb.first = min(pb.first, lr.from)
+		pb.last = max(pb.last, lr.to-1)
+		pb.lost = &lr
+		offsetsLost += lr.to - lr.from
+		lostRanges++
+		if cfg.Quarantine != nil {
+			pb.bad = append(pb.bad, quarantine.Record{Raw: []byte{}, File: fmt.Sprintf("kafka:%s/%d", tp.Topic, tp.Partition), Offset: lr.from,
+				Err: fmt.Sprintf("data loss: offsets [%d, %d) of topic %q partition %d were skipped: %s", lr.from, lr.to, tp.Topic, tp.Partition, lr.reason)})
+			sort.SliceStable(pb.bad, func(i, j int) bool { return pb.bad[i].Offset < pb.bad[j].Offset })
+		}
+	}
 	if len(parts) == 0 {
 		w.Abort(ctx)
 		return nil
@@ -323,6 +352,8 @@ func (g *Group[In, Out]) commit(ctx context.Context, cl *kgo.Client, dec streami
 	g.stats.Rows += numRows
 	g.stats.Malformed += malformed
 	g.stats.Quarantined += quarantined
+	g.stats.OffsetsLost += offsetsLost
+	g.stats.DataLossRanges += lostRanges
 	id := g.batchID
 	g.batchID++
 	prevTrig := g.lastTrig
@@ -345,6 +376,7 @@ func (g *Group[In, Out]) commit(ctx context.Context, cl *kgo.Client, dec streami
 	}
 	g.report(id, began, prevTrig, order, parts, nrec, numRows, version, len(adds), map[string]int64{
 		"numMalformedRows": malformed, "numQuarantinedRows": quarantined, "numDroppedMalformedRows": dropped, "numBytesRead": recBytes,
+		"numOffsetsLost": offsetsLost, "numDataLossRanges": lostRanges,
 	})
 	return nil
 }
@@ -360,6 +392,7 @@ func (g *Group[In, Out]) stale(ctx context.Context, cl *kgo.Client, cause error)
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.stats.Stale++
+	clear(g.losses) // the partitions' owners find them again
 	set := map[string]map[int32]kgo.EpochOffset{}
 	for tp, p := range g.owned {
 		x, ok := snap.Txns[AppID(g.cfg.Query, tp.Topic, tp.Partition)]
@@ -367,6 +400,7 @@ func (g *Group[In, Out]) stale(ctx context.Context, cl *kgo.Client, cause error)
 			continue // cannot happen: assignment records a txn
 		}
 		p.version = x.Version
+		p.next = x.Version + 1
 		if set[tp.Topic] == nil {
 			set[tp.Topic] = map[int32]kgo.EpochOffset{}
 		}
@@ -374,6 +408,16 @@ func (g *Group[In, Out]) stale(ctx context.Context, cl *kgo.Client, cause error)
 	}
 	cl.SetOffsets(set)
 	return nil
+}
+
+// sortedKeys returns m's partitions sorted.
+func sortedKeys[V any](m map[kafka.TopicPartition]V) []kafka.TopicPartition {
+	tps := make([]kafka.TopicPartition, 0, len(m))
+	for tp := range m {
+		tps = append(tps, tp)
+	}
+	sortTPs(tps)
+	return tps
 }
 
 // quarantine hands a partition's malformed records to the quarantine

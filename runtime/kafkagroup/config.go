@@ -115,6 +115,22 @@ type Config[In, Out any] struct {
 	// has been read up to the end offsets the topics had when the Group
 	// started (partitions created later are left for the next run).
 	AvailableNow bool
+	// FailOnDataLoss says what happens when offsets a partition still
+	// needs are gone: the offset after its txn version (or its recorded
+	// start) is below the partition's log start offset, because
+	// retention or DeleteRecords removed the records before they were
+	// written, or a fetch finds its offset out of range. True stops the
+	// Group with a *kafka.DataLossError naming the topic, partition and
+	// offsets lost. False logs a warning, counts the loss in Stats
+	// (OffsetsLost, DataLossRanges) and the progress metrics
+	// (numOffsetsLost, numDataLossRanges), writes one quarantine record
+	// per lost range to Quarantine when it is set (Err starting "data
+	// loss:", Offset the first offset lost), and continues from the
+	// earliest offset available, moving the partition's txn past the
+	// lost range in the next commit. Gaps left by transaction markers or
+	// compaction are not data loss. The zero value is false; generated
+	// code passes the spec's failOnDataLoss, true by default.
+	FailOnDataLoss bool
 	// CommitToGroup also commits each table commit's offsets to the
 	// consumer group, for lag tools (kafka-consumer-groups, Burrow). The
 	// group's offsets are never read back: the table is the truth.

@@ -90,6 +90,32 @@
 // commit quarantines each record once; with another writer a malformed
 // record may be handed over again after such a failure (at least once).
 //
+// # Data loss
+//
+// Offsets a partition still needs may be gone: retention or DeleteRecords
+// moved its log start past the offset after its txn version (or its
+// recorded start) before they were written. A Group compares each
+// assigned partition's offset with its log start offset, and consumes
+// with kgo.NoResetOffset so that a fetch out of range (the records were
+// deleted while the process was behind) is an error instead of a silent
+// reset. Gaps of transaction markers or compaction are not data loss.
+//
+// With Config.FailOnDataLoss (the generated code passes the spec's
+// failOnDataLoss, true by default) the Group stops with a
+// *kafka.DataLossError naming the topic, partition and offsets lost,
+// [from, to), and the table's txn stays where it was. Without it, the
+// Group logs a warning, seeks the partition to its log start and records
+// the loss in its next commit: the partition's txn moves to the log start
+// − 1, Stats (OffsetsLost, DataLossRanges) and the commit's progress
+// metrics (numOffsetsLost, numDataLossRanges) count it, and with a
+// quarantine writer one quarantine record per lost range is written with
+// the partition's malformed records (QueryID "<query>-<topic>-<partition>",
+// File "kafka:<topic>/<partition>", Offset the first offset lost, Err
+// starting "data loss:"). A commit that does not land leaves the txn
+// where it was, so the partition's next owner finds the loss again; with
+// a quarantine.Delta writer the range is quarantined once (the same
+// keying as malformed records), with another writer at least once.
+//
 // # Triggers
 //
 // By default a Group runs until Stop (SIGTERM in a generated main, through
@@ -114,9 +140,16 @@
 //   - The table must not expire txns (delta.setTransactionRetentionDuration):
 //     a partition idle for longer would be read again from its starting
 //     offset. New warns when the table sets it.
-//   - Records deleted by retention before they were written are skipped
-//     (the consumer resets to the earliest offset left): there is no
-//     failOnDataLoss here.
+//   - Data loss is found where an offset is sought (assignment) and
+//     where a fetch is out of range; a loss that franz-go hides behind
+//     an exact offset it had to list (a partition assigned before its
+//     metadata was loaded, records deleted between this check and the
+//     fetch) resumes at the log start unseen. A lost range found again
+//     after a failed commit, grown meanwhile, is quarantined with its
+//     first extent only (the record is keyed by its first offset).
+//     Truncation detected by franz-go (*kgo.ErrDataLoss, an unclean
+//     leader election) stops the Group under FailOnDataLoss and is only
+//     logged otherwise.
 //   - Under AvailableNow a partition whose last offsets are transaction
 //     markers is never seen "reaching" its end offset; use the default
 //     trigger for transactional topics.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/streamgen/streamgen/runtime/delta"
@@ -44,6 +45,13 @@ type Group[In, Out any] struct {
 	recent   []stream.Progress
 	stats    Stats
 	lastTrig time.Time
+	// fatal is an error found outside the poll loop (data loss met while
+	// assigning, under FailOnDataLoss): collect returns it.
+	fatal error
+	// losses are the lost ranges found and skipped (without
+	// FailOnDataLoss), not yet in a batch: collect hands them to the next
+	// commit, which records them.
+	losses map[kafka.TopicPartition]lostRange
 
 	startMu sync.Mutex
 	// admin is a client outside the group, for listing offsets; set
@@ -57,6 +65,17 @@ type partState struct {
 	// commit or seek: the last offset written. The next commit of the
 	// partition lands only if the table still holds exactly it.
 	version int64
+	// next is the offset the consumer fetches next: version + 1 after a
+	// seek, the offset after the last record polled since.
+	next int64
+}
+
+// lostRange is a range of offsets [from, to) of a partition that was gone
+// before it was written (see Config.FailOnDataLoss); to == from for an
+// offset that went back.
+type lostRange struct {
+	from, to int64
+	reason   string
 }
 
 // Stats counts what a Group did.
@@ -77,6 +96,11 @@ type Stats struct {
 	// Seeks is the number of partition assignments sought from the
 	// table.
 	Seeks int64
+	// OffsetsLost is the number of offsets skipped because their records
+	// were gone before they were written (Config.FailOnDataLoss false),
+	// in DataLossRanges ranges; each is counted by the process whose
+	// commit recorded it.
+	OffsetsLost, DataLossRanges int64
 }
 
 // New validates cfg and returns a Group, not started. It creates the
@@ -94,6 +118,7 @@ func New[In, Out any](ctx context.Context, cfg Config[In, Out]) (*Group[In, Out]
 		done:    make(chan struct{}),
 		owned:   map[kafka.TopicPartition]*partState{},
 		pending: map[kafka.TopicPartition]bool{},
+		losses:  map[kafka.TopicPartition]lostRange{},
 	}
 	if err := g.ensureTable(ctx); err != nil {
 		return nil, err
@@ -308,7 +333,7 @@ func (g *Group[In, Out]) run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if len(b.recs) > 0 {
+		if len(b.recs) > 0 || len(b.losses) > 0 {
 			if err := g.commit(ctx, cl, dec, b); err != nil {
 				return err
 			}
@@ -340,9 +365,12 @@ func (g *Group[In, Out]) newClient() (*kgo.Client, error) {
 		kgo.OnPartitionsAssigned(g.onAssigned),
 		kgo.OnPartitionsRevoked(g.onRevoked),
 		kgo.OnPartitionsLost(g.onRevoked),
-		// A sought offset below the log start (retention deleted it):
-		// continue from the earliest offset left.
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		// An offset out of range (below the log start: retention or
+		// DeleteRecords removed records before they were written) is
+		// returned as a fetch error, never reset silently: collect
+		// handles it per FailOnDataLoss.
+		kgo.ConsumeStartOffset(kgo.NewOffset().AtStart()),
+		kgo.ConsumeResetOffset(kgo.NoResetOffset()),
 	)
 	if g.cfg.TopicPattern != "" {
 		// franz-go matches anywhere in a name and skips internal topics.
@@ -381,6 +409,7 @@ func (g *Group[In, Out]) onRevoked(_ context.Context, _ *kgo.Client, revoked map
 		for _, p := range ps {
 			delete(g.owned, kafka.TopicPartition{Topic: t, Partition: p})
 			delete(g.pending, kafka.TopicPartition{Topic: t, Partition: p})
+			delete(g.losses, kafka.TopicPartition{Topic: t, Partition: p}) // its next owner finds it again
 		}
 	}
 	if len(revoked) > 0 {
@@ -411,19 +440,157 @@ func (g *Group[In, Out]) adjustOffsets(ctx context.Context, offsets map[string]m
 	if err != nil {
 		return nil, err
 	}
+	// Offsets below the log start were deleted before they were written.
+	var starts kadm.ListedOffsets
+	for attempt := 0; attempt < 5; attempt++ {
+		starts, err = g.admin.ListStartOffsets(ctx, topicsOf(tps)...)
+		if err == nil {
+			err = starts.Error()
+		}
+		if err == nil || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(time.Duration(100<<attempt) * time.Millisecond)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("kafkagroup: list start offsets: %w", err)
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	desc := map[string][]int32{}
 	for _, tp := range tps {
 		v := versions[tp]
-		offsets[tp.Topic][tp.Partition] = kgo.NewOffset().At(v + 1).WithEpoch(-1)
-		g.owned[tp] = &partState{version: v}
+		next := v + 1
+		if o, ok := starts.Lookup(tp.Topic, tp.Partition); ok && next < o.Offset {
+			lr := lostRange{from: next, to: o.Offset, reason: fmt.Sprintf(
+				"the table records offset %d as written and the earliest available offset is %d (deleted by retention or DeleteRecords)", v, o.Offset)}
+			if err := g.lostLocked(tp, lr); err != nil {
+				return nil, err
+			}
+			next = o.Offset
+		}
+		offsets[tp.Topic][tp.Partition] = kgo.NewOffset().At(next).WithEpoch(-1)
+		g.owned[tp] = &partState{version: v, next: next}
 		delete(g.pending, tp)
 		desc[tp.Topic] = append(desc[tp.Topic], tp.Partition)
 		g.stats.Seeks++
 	}
 	g.cfg.Logger.Info("kafkagroup: partitions assigned", "query", g.cfg.Query, "partitions", fmtPartitions(desc))
 	return offsets, nil
+}
+
+// lostLocked handles offsets of tp that are gone (g.mu held): under
+// FailOnDataLoss it sets the Group's fatal error and returns it; otherwise
+// it logs a warning and keeps the range for the next commit to record.
+func (g *Group[In, Out]) lostLocked(tp kafka.TopicPartition, lr lostRange) error {
+	if g.cfg.FailOnDataLoss {
+		if g.fatal == nil {
+			g.fatal = fmt.Errorf("kafkagroup: %w", &kafka.DataLossError{TP: tp, From: lr.from, To: lr.to, Reason: lr.reason})
+		}
+		return g.fatal
+	}
+	g.cfg.Logger.Warn("kafkagroup: data loss (failOnDataLoss=false): skipping offsets", "query", g.cfg.Query,
+		"topic", tp.Topic, "partition", tp.Partition, "from", lr.from, "to", lr.to, "reason", lr.reason)
+	if prev, ok := g.losses[tp]; ok && prev.from <= lr.from {
+		// Not recorded yet: one range from the first lost offset.
+		lr.from = prev.from
+		lr.to = max(lr.to, prev.to)
+	}
+	g.losses[tp] = lr
+	return nil
+}
+
+// outOfRange handles a fetch of tp that found its offset out of range:
+// below the log start the records between were lost; past the log end the
+// partition's offsets went back (a re-created topic, a truncated log).
+// Either is data loss (see Config.FailOnDataLoss); without
+// FailOnDataLoss the partition is sought to the log start, or end, and
+// the range kept for the next commit. An offset back within the log by
+// now is fetched again.
+func (g *Group[In, Out]) outOfRange(ctx context.Context, cl *kgo.Client, tp kafka.TopicPartition) error {
+	g.mu.Lock()
+	p := g.owned[tp]
+	var from int64
+	if p != nil {
+		from = p.next
+	}
+	g.mu.Unlock()
+	if p == nil {
+		return nil // revoked meanwhile
+	}
+	starts, err := g.admin.ListStartOffsets(ctx, tp.Topic)
+	if err == nil {
+		err = starts.Error()
+	}
+	var ends kadm.ListedOffsets
+	if err == nil {
+		ends, err = g.admin.ListEndOffsets(ctx, tp.Topic)
+		if err == nil {
+			err = ends.Error()
+		}
+	}
+	if err != nil {
+		g.cfg.Logger.Warn("kafkagroup: offset out of range; listing the partition's offsets failed, retrying", "topic", tp.Topic, "partition", tp.Partition, "err", err)
+		return nil // the next fetch fails again
+	}
+	so, ok1 := starts.Lookup(tp.Topic, tp.Partition)
+	eo, ok2 := ends.Lookup(tp.Topic, tp.Partition)
+	if !ok1 || !ok2 {
+		return nil
+	}
+	var lr lostRange
+	seek := from
+	switch {
+	case from < so.Offset:
+		lr = lostRange{from: from, to: so.Offset, reason: fmt.Sprintf("the earliest available offset is %d (deleted by retention or DeleteRecords)", so.Offset)}
+		seek = so.Offset
+	case from > eo.Offset:
+		lr = lostRange{from: from, to: from, reason: fmt.Sprintf("the partition's offset went back from %d to %d (was the topic re-created? then use a new query name)", from, eo.Offset)}
+		seek = eo.Offset
+	default:
+		g.cfg.Logger.Warn("kafkagroup: offset out of range, now within the log: fetching it again", "topic", tp.Topic, "partition", tp.Partition, "offset", from)
+	}
+	g.mu.Lock()
+	if g.owned[tp] != p || p.next != from {
+		g.mu.Unlock()
+		return nil // revoked or sought meanwhile
+	}
+	if lr.reason != "" {
+		if err := g.lostLocked(tp, lr); err != nil {
+			g.mu.Unlock()
+			return err
+		}
+	}
+	p.next = seek
+	g.mu.Unlock()
+	cl.SetOffsets(map[string]map[int32]kgo.EpochOffset{tp.Topic: {tp.Partition: {Epoch: -1, Offset: seek}}})
+	return nil
+}
+
+// takeLosses returns the fatal error, or the lost ranges not yet in a
+// batch.
+func (g *Group[In, Out]) takeLosses() (map[kafka.TopicPartition]lostRange, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.fatal != nil {
+		return nil, g.fatal
+	}
+	if len(g.losses) == 0 {
+		return nil, nil
+	}
+	l := g.losses
+	g.losses = map[kafka.TopicPartition]lostRange{}
+	return l, nil
+}
+
+func topicsOf(tps []kafka.TopicPartition) []string {
+	var names []string
+	for _, tp := range tps {
+		if !slices.Contains(names, tp.Topic) {
+			names = append(names, tp.Topic)
+		}
+	}
+	return names
 }
 
 // listEnds lists the end offsets of every partition of the topics.
@@ -473,10 +640,12 @@ func (g *Group[In, Out]) caughtUp() bool {
 	return true
 }
 
-// batch is the records of one commit, in the order polled.
+// batch is the records of one commit, in the order polled, and the lost
+// ranges it records.
 type batch struct {
-	recs  []*kgo.Record
-	start time.Time
+	recs   []*kgo.Record
+	losses map[kafka.TopicPartition]lostRange
+	start  time.Time
 }
 
 // collect polls records until MaxRecords, MaxWait after the first one, or
@@ -504,24 +673,55 @@ func (g *Group[In, Out]) collect(ctx, pollCtx context.Context, cl *kgo.Client) (
 		if fs.IsClientClosed() {
 			return nil, errors.New("kafkagroup: the Kafka client was closed")
 		}
+		n := len(b.recs)
+		fs.EachRecord(func(r *kgo.Record) { b.recs = append(b.recs, r) })
+		g.mu.Lock()
+		for _, r := range b.recs[n:] {
+			if p := g.owned[kafka.TopicPartition{Topic: r.Topic, Partition: r.Partition}]; p != nil {
+				p.next = max(p.next, r.Offset+1)
+			}
+		}
+		g.mu.Unlock()
 		var fatal error
+		var outOfRange []kafka.TopicPartition
 		fs.EachError(func(t string, p int32, err error) {
-			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			if fatal != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 				return
 			}
-			if errors.Is(err, kgo.ErrClientClosed) {
+			var dl *kgo.ErrDataLoss
+			switch {
+			case errors.Is(err, kgo.ErrClientClosed):
 				fatal = fmt.Errorf("kafkagroup: fetch %s/%d: %w", t, p, err)
-				return
+			case errors.Is(err, kerr.OffsetOutOfRange):
+				outOfRange = append(outOfRange, kafka.TopicPartition{Topic: t, Partition: p})
+			case errors.As(err, &dl) && g.cfg.FailOnDataLoss:
+				// The log was truncated under the consumer (an unclean
+				// leader election); franz-go resumed at ResetTo.
+				fatal = fmt.Errorf("kafkagroup: %w", &kafka.DataLossError{TP: kafka.TopicPartition{Topic: t, Partition: p},
+					From: min(dl.ResetTo, dl.ConsumedTo), To: max(dl.ResetTo, dl.ConsumedTo), Reason: dl.Error()})
+			default:
+				// franz-go retries the others (a leader moving, a lost
+				// group session, a rebalance).
+				g.cfg.Logger.Warn("kafkagroup: fetch error", "topic", t, "partition", p, "err", err)
 			}
-			// franz-go retries the others (a leader moving, a lost group
-			// session, a rebalance).
-			g.cfg.Logger.Warn("kafkagroup: fetch error", "topic", t, "partition", p, "err", err)
 		})
 		if fatal != nil {
 			return nil, fatal
 		}
-		n := len(b.recs)
-		fs.EachRecord(func(r *kgo.Record) { b.recs = append(b.recs, r) })
+		for _, tp := range outOfRange {
+			if err := g.outOfRange(ctx, cl, tp); err != nil {
+				return nil, err
+			}
+		}
+		losses, err := g.takeLosses()
+		if err != nil {
+			return nil, err
+		}
+		if len(losses) > 0 {
+			// Recorded at once, with the records in hand.
+			b.losses = losses
+			return b, nil
+		}
 		if len(b.recs) == 0 {
 			cl.AllowRebalance()
 			if g.cfg.AvailableNow && g.caughtUp() {

@@ -84,7 +84,9 @@ func DefaultReadingsIngestConfig() ReadingsIngestConfig {
 // "<cfg.QueryName>-<topic>-<partition>"), where the partition's next owner
 // resumes; the table is the only checkpoint (see runtime/kafkagroup).
 // Malformed records are appended once to the quarantine Delta table at
-// cfg.QuarantinePath. Start runs it (command.MainRunner runs it as a
+// cfg.QuarantinePath. Offsets deleted from Kafka before they were written stop
+// the process with an error naming the topic, partition and offsets
+// (failOnDataLoss). Start runs it (command.MainRunner runs it as a
 // command.Runner); Stop ends it once the batch in hand is committed, leaving
 // the group.
 func NewReadingsIngest(ctx context.Context, cfg ReadingsIngestConfig) (*kafkagroup.Group[Reading, ReadingsIngestSinkRow], error) {
@@ -114,12 +116,13 @@ func NewReadingsIngest(ctx context.Context, cfg ReadingsIngestConfig) (*kafkagro
 		return nil, fmt.Errorf("readings_ingest: source: %w", err)
 	}
 	gcfg := kafkagroup.Config[Reading, ReadingsIngestSinkRow]{
-		Client:        client,
-		CommitToGroup: true,
-		Group:         cfg.ConsumerGroup,
-		Listeners:     cfg.Listeners,
-		Logger:        logger,
-		MaxRecords:    50,
+		Client:         client,
+		CommitToGroup:  true,
+		FailOnDataLoss: true,
+		Group:          cfg.ConsumerGroup,
+		Listeners:      cfg.Listeners,
+		Logger:         logger,
+		MaxRecords:     50,
 		NewDecoder: func() streamimpl.Decoder[Reading] {
 			return NewReadingDecoder()
 		},
