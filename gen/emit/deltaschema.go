@@ -6,6 +6,7 @@ import (
 	"github.com/dave/jennifer/jen"
 
 	"github.com/streamgen/streamgen/gen/plan"
+	"github.com/streamgen/streamgen/runtime/delta"
 	"github.com/streamgen/streamgen/runtime/planprint"
 )
 
@@ -120,21 +121,10 @@ func deltaField(f *plan.Field) jen.Code {
 // &delta.ArrayType{ElementType: delta.String, ContainsNull: true},
 // LocationDeltaSchema().
 func deltaType(t *plan.Type) jen.Code {
+	if p, ok := deltaPrimitives[t.Kind]; ok {
+		return jen.Qual(deltaPath, p.name)
+	}
 	switch t.Kind {
-	case plan.GoString, plan.GoEnum:
-		return jen.Qual(deltaPath, "String")
-	case plan.GoInt32:
-		return jen.Qual(deltaPath, "Integer")
-	case plan.GoInt64:
-		return jen.Qual(deltaPath, "Long")
-	case plan.GoFloat64:
-		return jen.Qual(deltaPath, "Double")
-	case plan.GoBool:
-		return jen.Qual(deltaPath, "Boolean")
-	case plan.GoTime:
-		return jen.Qual(deltaPath, "Timestamp")
-	case plan.GoDate:
-		return jen.Qual(deltaPath, "Date")
 	case plan.GoStruct:
 		return jen.Id(t.Record.DeltaSchemaFunc).Call()
 	case plan.GoSlice:
@@ -145,6 +135,23 @@ func deltaType(t *plan.Type) jen.Code {
 		return jen.Op("&").Qual(deltaPath, "ArrayType").Values(kv...)
 	}
 	panic("emit: unknown Go kind " + string(t.Kind))
+}
+
+// deltaPrimitives are the Delta types of the scalar Go kinds, with the
+// name of their variable in runtime/delta: deltaType emits the name,
+// planprintType uses the type.
+var deltaPrimitives = map[plan.GoKind]struct {
+	typ  delta.PrimitiveType
+	name string
+}{
+	plan.GoString:  {delta.String, "String"},
+	plan.GoEnum:    {delta.String, "String"},
+	plan.GoInt32:   {delta.Integer, "Integer"},
+	plan.GoInt64:   {delta.Long, "Long"},
+	plan.GoFloat64: {delta.Double, "Double"},
+	plan.GoBool:    {delta.Boolean, "Boolean"},
+	plan.GoTime:    {delta.Timestamp, "Timestamp"},
+	plan.GoDate:    {delta.Date, "Date"},
 }
 
 // fingerprintConst emits the record's drift guard:
@@ -183,21 +190,10 @@ func planprintFields(r *plan.Record) []planprint.Field {
 
 // planprintType is deltaType's Delta type.
 func planprintType(t *plan.Type) planprint.Type {
+	if p, ok := deltaPrimitives[t.Kind]; ok {
+		return planprint.TypeOf(p.typ)
+	}
 	switch t.Kind {
-	case plan.GoString, plan.GoEnum:
-		return planprint.String
-	case plan.GoInt32:
-		return planprint.Integer
-	case plan.GoInt64:
-		return planprint.Long
-	case plan.GoFloat64:
-		return planprint.Double
-	case plan.GoBool:
-		return planprint.Boolean
-	case plan.GoTime:
-		return planprint.Timestamp
-	case plan.GoDate:
-		return planprint.Date
 	case plan.GoStruct:
 		return planprint.StructOf(planprintFields(t.Record)...)
 	case plan.GoSlice:
