@@ -15,8 +15,7 @@ import (
 	"github.com/streamgen/streamgen/runtime/storage"
 )
 
-// Names of the entries in a checkpoint directory, as Spark names them
-// (plus streamgen's plan record).
+// Names of the entries in a checkpoint directory, as Spark names them.
 const (
 	// MetadataFile holds the query ID: {"id":"<uuid>"}.
 	MetadataFile = "metadata"
@@ -29,8 +28,6 @@ const (
 	SourcesDir = "sources"
 	// StateDir is reserved for the state store (state/<operator>/…).
 	StateDir = "state"
-	// PlanFile holds streamgen's plan fingerprint record.
-	PlanFile = "plan"
 )
 
 // DefaultMinBatchesToRetain is how many recent batches Purge keeps by
@@ -85,12 +82,13 @@ func InitialID(id string) Opt { return opt(func(c *cfg) { c.initialID = id }) }
 //	commits/N      batch N is done (CommitMetadata), written after the sink
 //	sources/<i>/…  source i's own logs (SourceLog)
 //	state/…        reserved for the state store
-//	plan           streamgen's plan fingerprint record (Plan)
+//	streamgen/…    streamgen's own records (runtime/planprint's plan.json)
 //
-// Every file is written once, atomically (temp file then link, through
-// storage.Storage.PutIfAbsent), and never overwritten. Finding a file
-// already present when writing offsets/N or commits/N means another query
-// runs on the same checkpoint: the write fails with a *ConcurrentQueryError.
+// Every file this package writes is written once, atomically (temp file
+// then link, through storage.Storage.PutIfAbsent), and never overwritten.
+// Finding a file already present when writing offsets/N or commits/N
+// means another query runs on the same checkpoint: the write fails with a
+// *ConcurrentQueryError.
 //
 // A Checkpoint is safe for concurrent use; it keeps no state besides the
 // query ID.

@@ -309,12 +309,6 @@ func TestSecondWriterGetsConcurrentQueryError(t *testing.T) {
 			}
 			return b.WriteCommit(ctx, 0, CommitMetadata{NextBatchWatermarkMs: 7})
 		}(), "<ckpt>/commits/0"},
-		{"plan", func() error {
-			if err := a.WritePlan(ctx, Plan{Fingerprint: "f1"}); err != nil {
-				t.Fatal(err)
-			}
-			return b.WritePlan(ctx, Plan{Fingerprint: "f2"})
-		}(), "<ckpt>/plan"},
 	}
 	for _, tt := range checks {
 		var cqe *ConcurrentQueryError
@@ -372,43 +366,6 @@ func TestRacingWritersOneWins(t *testing.T) {
 	wg.Wait()
 	if wins != 1 || lost != n-1 {
 		t.Errorf("wins=%d lost=%d, want 1 and %d", wins, lost, n-1)
-	}
-}
-
-func TestPlanRecord(t *testing.T) {
-	ctx := context.Background()
-	s := newStore(t)
-	c := open(t, s)
-	p, err := c.Plan(ctx)
-	if err != nil || p != nil {
-		t.Fatalf("Plan on a new checkpoint = %v, %v; want nil, nil", p, err)
-	}
-	in := Plan{Fingerprint: "sha256:abc", Description: map[string]string{"window": "tumbling 10m", "schema.DeviceStatus": "sha256:def"}}
-	if err := c.WritePlan(ctx, in); err != nil {
-		t.Fatal(err)
-	}
-	want := `{
-  "version": 1,
-  "fingerprint": "sha256:abc",
-  "description": {
-    "schema.DeviceStatus": "sha256:def",
-    "window": "tumbling 10m"
-  }
-}
-`
-	if got := readFile(t, s, "plan"); got != want {
-		t.Errorf("plan file:\n%s\nwant:\n%s", got, want)
-	}
-	got, err := c.Plan(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in.Version = 1
-	if diff := cmp.Diff(&in, got); diff != "" {
-		t.Errorf("Plan (-want +got):\n%s", diff)
-	}
-	if err := c.WritePlan(ctx, Plan{}); err == nil || err.Error() != "checkpoint: write plan: empty fingerprint" {
-		t.Errorf("WritePlan(empty) = %v", err)
 	}
 }
 

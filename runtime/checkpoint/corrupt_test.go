@@ -15,7 +15,6 @@ func TestCorruptFilesStopWithFileAndFix(t *testing.T) {
 	latestOffsets := func(c *Checkpoint) error { _, _, err := c.LatestOffsets(context.Background()); return err }
 	latestCommit := func(c *Checkpoint) error { _, _, err := c.LatestCommit(context.Background()); return err }
 	recovery := func(c *Checkpoint) error { _, err := c.RecoveryPlan(context.Background()); return err }
-	plan := func(c *Checkpoint) error { _, err := c.Plan(context.Background()); return err }
 
 	tests := []struct {
 		name  string
@@ -136,30 +135,6 @@ func TestCorruptFilesStopWithFileAndFix(t *testing.T) {
 			files: map[string]string{"offsets/0": meta, "commits/0": "v1\n{}\n{}"},
 			call:  recovery,
 			want:  "checkpoint: <ckpt>/commits/0:3: unexpected line after the commit metadata: " + corrupt,
-		},
-		{
-			name:  "plan that does not parse",
-			files: map[string]string{"plan": `{"version":1,`},
-			call:  plan,
-			want:  "checkpoint: <ckpt>/plan: invalid plan JSON (unexpected end of JSON input): " + corrupt,
-		},
-		{
-			name:  "plan from a newer version",
-			files: map[string]string{"plan": `{"version":2,"fingerprint":"x"}`},
-			call:  plan,
-			want:  "checkpoint: <ckpt>/plan: checkpoint written by a newer version (plan version 2, this streamgen reads up to 1), unsupported: upgrade streamgen",
-		},
-		{
-			name:  "plan without a version",
-			files: map[string]string{"plan": `{"fingerprint":"x"}`},
-			call:  plan,
-			want:  "checkpoint: <ckpt>/plan: invalid plan version 0 (want 1): " + corrupt,
-		},
-		{
-			name:  "plan without a fingerprint",
-			files: map[string]string{"plan": `{"version":1}`},
-			call:  plan,
-			want:  `checkpoint: <ckpt>/plan: missing plan "fingerprint": ` + corrupt,
 		},
 	}
 	for _, tt := range tests {

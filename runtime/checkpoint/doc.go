@@ -10,7 +10,7 @@
 //	  commits/0, 1, …   the commit log: which batches are done (CommitMetadata)
 //	  sources/<i>/…     source i's own logs (SourceLog), e.g. seen files
 //	  state/…           reserved for the state store
-//	  plan              streamgen's plan fingerprint record (Plan)
+//	  streamgen/plan.json  the pipeline's plan record (runtime/planprint)
 //
 // # Write-ahead protocol
 //
