@@ -27,7 +27,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -40,6 +39,7 @@ import (
 	"google.golang.org/api/option"
 
 	"github.com/streamgen/streamgen/runtime/storage/gcsstore"
+	"github.com/streamgen/streamgen/runtime/storage/internal/gotool"
 	"github.com/streamgen/streamgen/runtime/storage/objstore"
 )
 
@@ -80,20 +80,7 @@ var (
 )
 
 // CacheDir returns the directory the pinned fake-gcs-server is built into.
-func CacheDir() (string, error) {
-	if d := os.Getenv(EnvCache); d != "" {
-		return d, nil
-	}
-	base := os.Getenv("XDG_CACHE_HOME")
-	if base == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return "", err
-		}
-		base = filepath.Join(home, ".cache")
-	}
-	return filepath.Join(base, "streamgen", "fake-gcs-server-"+Version), nil
-}
+func CacheDir() (string, error) { return tool.CacheDir() }
 
 // Binary returns the path of the fake-gcs-server binary, building it
 // first if the cache does not hold it. Concurrent callers, in this process
@@ -104,69 +91,11 @@ func Binary() (string, error) {
 	return buildPath, buildErr
 }
 
-func binary() (string, error) {
-	if p := os.Getenv(EnvBinary); p != "" {
-		if _, err := os.Stat(p); err != nil {
-			return "", fmt.Errorf("%s=%s: %w", EnvBinary, p, err)
-		}
-		return p, nil
-	}
-	dir, err := CacheDir()
-	if err != nil {
-		return "", err
-	}
-	bin := filepath.Join(dir, "fake-gcs-server")
-	if _, err := os.Stat(bin); err == nil {
-		return bin, nil
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	lock, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return "", err
-	}
-	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		return "", fmt.Errorf("lock %s: %w", lock.Name(), err)
-	}
-	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
-	if _, err := os.Stat(bin); err == nil {
-		return bin, nil // built by another process meanwhile
-	}
-	tmp, err := os.MkdirTemp(dir, "build-")
-	if err != nil {
-		return "", err
-	}
-	defer os.RemoveAll(tmp)
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goBin); err != nil {
-		goBin = "go"
-	}
-	cmd := exec.Command(goBin, "install", "-trimpath", Module+"@"+Version)
-	cmd.Dir = tmp // outside any module: go.mod and its flags do not apply
-	cmd.Env = append(os.Environ(),
-		"GOBIN="+tmp,
-		"GOFLAGS=", // e.g. CI's -mod=readonly is for our module, not this install
-		"CGO_ENABLED=0",
-		"GOTOOLCHAIN=local",
-		"GOWORK=off",
-	)
-	start := time.Now()
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		tail := string(out)
-		if len(tail) > 4000 {
-			tail = "..." + tail[len(tail)-4000:]
-		}
-		return "", fmt.Errorf("go install %s@%s: %w\n%s", Module, Version, err, tail)
-	}
-	if err := os.Rename(filepath.Join(tmp, "fake-gcs-server"), bin); err != nil {
-		return "", err
-	}
-	fmt.Fprintf(os.Stderr, "gcstest: built %s@%s into %s in %s\n", Module, Version, dir, time.Since(start).Round(time.Second))
-	return bin, nil
-}
+// tool is the pinned build of the server.
+var tool = gotool.Tool{Name: "fake-gcs-server", Module: Module, Version: Version,
+	EnvBinary: EnvBinary, EnvCache: EnvCache, Logger: "gcstest"}
+
+func binary() (string, error) { return tool.Binary() }
 
 // Start starts a fake-gcs-server for the test and stops it when the test
 // ends. It skips the test when the server cannot be had, or fails it
